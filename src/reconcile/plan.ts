@@ -118,6 +118,11 @@ export function planChange(
       if (added.length > 0 || inBefore) errors.push(badRepoKeyMessage(key));
       continue;
     }
+    if (listed(options.denylistAll, parsed.org, key)) {
+      if (added.length + removed.length + migrated.length > 0)
+        skipped.push({ repo: key, reason: 'denylist-all' });
+      continue;
+    }
     const repo: RepoPlan = {
       repo: key,
       org: parsed.org,
@@ -126,11 +131,6 @@ export function planChange(
       retire: [],
       migrate: [],
     };
-    if (listed(options.denylistAll, parsed.org, key)) {
-      if (added.length + removed.length + migrated.length > 0)
-        repos.push({ ...repo, skipped: 'denylist-all' });
-      continue;
-    }
     if (listed(options.denylist, parsed.org, key)) {
       if (added.length > 0) repo.skipped = 'denylist';
     } else {
