@@ -1,0 +1,261 @@
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
+import { loadConfig } from '../src/config/load';
+import { parsePresubmitIndex } from '../src/config/index-model';
+import type { ConfigSource, LoadedConfig } from '../src/config/types';
+import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
+import type { ProwJobCreator } from '../src/kubernetes/client';
+import type { Logger } from '../src/log';
+import { diffConfigs as diffPresubmits } from '../src/reconcile/diff';
+import { blastRadiusVerdict } from '../src/reconcile/guard';
+import { hasWork, planChange, resolveTriggerPresubmits, type RepoPlan } from '../src/reconcile/plan';
+import {
+  reconcileRepository as reconcileRepositoryCore,
+  type RepoOutcome,
+  type RepoProgress,
+  type RepositoryDeps,
+} from '../src/reconcile/repository';
+import type { Metrics } from '../src/worker/metrics';
+import type { ConfigSnapshot, DiffResult, ReconcileOptions, RepositoryResult } from '../workflows/types';
+
+/** The GitHub side of a repository's work; built once per worker from the project's Octokit client. */
+export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
+
+export interface ActivityDeps {
+  configSource: ConfigSource;
+  github: RepositoryGitHub;
+  prowJobs: ProwJobCreator;
+  githubHost: string;
+  log: Logger;
+  metrics?: Metrics;
+  /** Writes listed per repository in a run's result; the counts are always complete. */
+  maxListedWrites?: number;
+  /** How often a repository activity heartbeats its progress. */
+  heartbeatIntervalMs?: number;
+}
+
+/** The config a run validated changed on disk before the run finished; the newer change will follow. */
+export class ConfigSupersededError extends Error {
+  override name = 'ConfigSupersededError';
+}
+
+/**
+ * Activities are thin: they read facts (files, GitHub, Kubernetes), call the pure core in src/, and write.
+ * Built by a factory that takes their dependencies, so tests inject doubles.
+ */
+export function createActivities(deps: ActivityDeps) {
+  // Loaded configs by revision: the run's load, diff and repository activities usually share a worker.
+  const loaded = new Map<string, LoadedConfig>();
+  const remember = (config: LoadedConfig): void => {
+    loaded.set(config.index.revision, config);
+    while (loaded.size > 3) loaded.delete(loaded.keys().next().value as string);
+  };
+
+  const loadCurrent = async (): Promise<LoadedConfig> => {
+    const config = await loadConfig(deps.configSource);
+    remember(config);
+    return config;
+  };
+
+  /** The newest config of a run by its revision: from memory, or reloaded when it is still on disk. */
+  const configAt = async (revision: string): Promise<LoadedConfig> => {
+    const known = loaded.get(revision);
+    if (known) return known;
+    const current = await loadCurrent();
+    if (current.index.revision !== revision)
+      throw new ConfigSupersededError(
+        `config ${revision} is no longer on disk (now ${current.index.revision}); the newer change will be reconciled next`,
+      );
+    return current;
+  };
+
+  return {
+    /** Loads and validates the config files; any config error fails the run (fail closed, kubernetes-sigs/prow#540). */
+    async loadAndValidateConfig(input: { sourceRevision?: string }): Promise<ConfigSnapshot> {
+      let config: LoadedConfig;
+      try {
+        config = await loadCurrent();
+      } catch (err) {
+        deps.metrics?.configLastLoadSuccessful.set(0);
+        deps.metrics?.configLoadFailures.inc();
+        deps.log.error('config invalid; nothing will be done', {
+          error: err,
+          sourceRevision: input.sourceRevision,
+        });
+        if (err instanceof Error && err.name === 'ConfigInvalidError')
+          throw ApplicationFailure.nonRetryable(err.message, 'ConfigInvalidError');
+        throw err;
+      }
+      const presubmitCount = Object.values(config.index.repos).reduce((n, list) => n + list.length, 0);
+      deps.metrics?.loadedPresubmitCount.set(presubmitCount);
+      deps.metrics?.configLastLoadSuccessful.set(1);
+      deps.metrics?.configLastLoadSuccessTimestamp.set(Date.now() / 1000);
+      return {
+        revision: config.index.revision,
+        configVersion: config.index.configVersion,
+        sourceRevision: input.sourceRevision,
+        presubmitCount,
+        repoCount: Object.keys(config.index.repos).length,
+        index: encodeIndexBlob(config.index),
+      };
+    },
+
+    /** Added, removed and migrated presubmits per repository, as a plan, with the blast-radius verdict. */
+    async diffConfigs(input: {
+      baseline: ConfigSnapshot;
+      newest: ConfigSnapshot;
+      options: ReconcileOptions;
+    }): Promise<DiffResult> {
+      const before = parsePresubmitIndex(decodeIndexBlob(input.baseline.index));
+      const after = parsePresubmitIndex(decodeIndexBlob(input.newest.index));
+      const diff = diffPresubmits(before.repos, after.repos, {
+        triggerNewRepos: input.options.triggerNewRepos,
+      });
+      const plan = planChange(diff, {
+        denylist: input.options.denylist,
+        denylistAll: input.options.denylistAll,
+      });
+      const verdict = blastRadiusVerdict(before.repos, after.repos, plan, input.options.guard);
+      const count = (byRepo: Record<string, unknown[]>): number =>
+        Object.values(byRepo).reduce((n, list) => n + list.length, 0);
+      return {
+        plan,
+        verdict,
+        counts: {
+          added: count(diff.added),
+          removed: count(diff.removed),
+          migrated: count(diff.migrated),
+          repositories: plan.repos.filter(hasWork).length,
+        },
+      };
+    },
+
+    /**
+     * Trigger, retire and migrate in one repository (Prow's phase order), listing its open PRs once and reading
+     * each PR's combined status once. Idempotent: deterministic ProwJob names and status checks before every
+     * write. Heartbeats carry the PRs done, so a retry resumes; cancellation stops between GitHub calls.
+     */
+    async reconcileRepository(input: {
+      repo: RepoPlan;
+      baselineRevision: string;
+      newestRevision: string;
+      options: ReconcileOptions;
+    }): Promise<RepositoryResult> {
+      const context = Context.current();
+      const started = Date.now();
+      const { repo: plan, options } = input;
+      const config = await configAt(input.newestRevision);
+      const resumeFrom = context.info.heartbeatDetails as RepoProgress | undefined;
+      let progress: RepoProgress = resumeFrom ?? { trigger: [], statuses: [] };
+      const heartbeat = setInterval(() => context.heartbeat(progress), deps.heartbeatIntervalMs ?? 5_000);
+      const log = deps.log.child({ repo: plan.repo, attempt: context.info.attempt });
+      const signal = context.cancellationSignal;
+      let outcome: RepoOutcome;
+      try {
+        outcome = await reconcileRepositoryCore(
+          {
+            ...deps.github,
+            triggerer: createPresubmitTriggerer({
+              creator: deps.prowJobs,
+              baselineRevision: input.baselineRevision,
+              namespace: config.prowjobNamespace,
+              schedulerEnabled: config.schedulerEnabled,
+              githubHost: deps.githubHost,
+              now: () => new Date(),
+              signal,
+            }),
+            planJobNames: (req) => plannedProwJobNames(input.baselineRevision, req),
+            log,
+          },
+          {
+            org: plan.org,
+            repo: plan.name,
+            trigger: resolveTriggerPresubmits(config.presubmits[plan.repo] ?? [], plan.trigger),
+            retire: plan.retire,
+            migrate: plan.migrate,
+            triggers: config.triggers,
+            dryRun: options.dryRun,
+            continueOnError: options.continueOnError,
+            resumeFrom,
+          },
+          {
+            signal,
+            onPullRequestDone: (state) => {
+              progress = state.done;
+              context.heartbeat(progress);
+            },
+          },
+        );
+      } catch (err) {
+        deps.metrics?.repositoryReconcileDuration.observe(
+          { outcome: 'error' },
+          (Date.now() - started) / 1000,
+        );
+        throw err;
+      } finally {
+        clearInterval(heartbeat);
+      }
+      if (signal.aborted) {
+        // Cancelled between GitHub calls: report what was done, then let Temporal record the cancellation.
+        log.info('repository cancelled', {
+          written: outcome.statusWrites.length,
+          triggered: outcome.triggered.length,
+        });
+        await context.cancelled;
+      }
+      if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
+      deps.metrics?.repositoryReconcileDuration.observe(
+        { outcome: outcome.errors.length ? 'error' : 'ok' },
+        (Date.now() - started) / 1000,
+      );
+      const result = compact(outcome, deps.maxListedWrites ?? (options.dryRun ? 1_000 : 50));
+      if (outcome.errors.length > 0) {
+        // Retried by the activity's policy; the writes already made are found again and not repeated.
+        throw ApplicationFailure.retryable(
+          `${outcome.errors.length} error(s) in ${plan.repo}: ${outcome.errors.slice(0, 10).join('; ')}`,
+          'RepositoryReconcileError',
+          result,
+        );
+      }
+      return result;
+    },
+  };
+}
+
+function recordMetrics(metrics: Metrics | undefined, plan: RepoPlan, outcome: RepoOutcome): void {
+  if (!metrics) return;
+  const labels = { org: plan.org, repo: plan.name };
+  for (const write of outcome.statusWrites)
+    if (write.result === 'written') metrics.statusesWritten.inc({ ...labels, kind: write.phase });
+  for (const job of outcome.triggered)
+    if (job.result !== 'planned') metrics.prowJobsCreated.inc({ ...labels, kind: job.result });
+  // The seed change's counter: one per removed context retired in a repository, not per status (spec §14.2).
+  if (outcome.errors.length === 0) metrics.contextsRetired.inc(labels, plan.retire.length);
+}
+
+function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
+  const count = <T>(list: T[], pick: (t: T) => boolean): number => list.filter(pick).length;
+  return {
+    repo: outcome.repo,
+    prowJobs: outcome.triggered.slice(0, maxListed),
+    statusWrites: outcome.statusWrites.slice(0, maxListed).map((w) => ({
+      pr: w.pr,
+      sha: w.sha,
+      context: w.context,
+      state: w.state,
+      description: w.description,
+      phase: w.phase,
+      result: w.result,
+    })),
+    counts: {
+      prowJobsCreated: count(outcome.triggered, (j) => j.result === 'created'),
+      prowJobsExisting: count(outcome.triggered, (j) => j.result === 'exists'),
+      prowJobsPlanned: count(outcome.triggered, (j) => j.result === 'planned'),
+      statusesWritten: count(outcome.statusWrites, (w) => w.result === 'written'),
+      statusesPlanned: count(outcome.statusWrites, (w) => w.result === 'planned'),
+      pullRequests: outcome.reads.combinedStatus,
+    },
+    truncated: outcome.triggered.length > maxListed || outcome.statusWrites.length > maxListed,
+    errors: outcome.errors.slice(0, 20),
+  };
+}

@@ -1,0 +1,101 @@
+import type { Client } from '@temporalio/client';
+import { sourceRevision } from '../config/source-revision';
+import type { ReconcilerOptions } from '../options';
+import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
+import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
+import type { ChangeRunView, ControllerView } from '../../workflows/types';
+
+/** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
+export interface OperatorContext {
+  client: Client;
+  options: ReconcilerOptions;
+  by: string;
+  reason?: string;
+  print(line: string): void;
+}
+
+export class OperatorError extends Error {
+  override name = 'OperatorError';
+}
+
+export async function status(ctx: OperatorContext): Promise<ControllerView> {
+  const view = await controllerStatus(ctx.client, ctx.options.instance);
+  ctx.print(JSON.stringify(view, null, 2));
+  return view;
+}
+
+async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string; view: ChangeRunView }> {
+  const controller = await controllerStatus(ctx.client, ctx.options.instance);
+  if (!controller.running)
+    throw new OperatorError(`no change is running on instance "${ctx.options.instance}"`);
+  const workflowId = controller.running.workflowId;
+  const view = await ctx.client.workflow.getHandle(workflowId).query(planQuery);
+  return { workflowId, view };
+}
+
+export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
+  const { workflowId, view } = await runningChange(ctx);
+  ctx.print(JSON.stringify({ workflowId, ...view }, null, 2));
+  return view;
+}
+
+export async function decide(ctx: OperatorContext, approved: boolean): Promise<ChangeRunView> {
+  const { workflowId, view } = await runningChange(ctx);
+  if (view.phase !== 'awaiting-approval')
+    throw new OperatorError(`${workflowId} is ${view.phase}, not awaiting approval`);
+  const decision = {
+    by: ctx.by,
+    reason: ctx.reason,
+    baselineRevision: view.baselineRevision ?? '',
+    newestRevision: view.newestRevision ?? '',
+  };
+  const handle = ctx.client.workflow.getHandle(workflowId);
+  const result = await handle.executeUpdate(approved ? approveUpdate : rejectUpdate, { args: [decision] });
+  ctx.print(
+    `${approved ? 'approved' : 'rejected'} ${workflowId} (${decision.baselineRevision} → ${decision.newestRevision})`,
+  );
+  return result;
+}
+
+export async function retry(ctx: OperatorContext): Promise<void> {
+  const view = await controllerStatus(ctx.client, ctx.options.instance);
+  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to retry');
+  await controllerHandle(ctx.client, ctx.options.instance).signal(retrySignal, {
+    by: ctx.by,
+    reason: ctx.reason,
+  });
+  ctx.print(`retry of ${view.blocked.workflowId} requested`);
+}
+
+export async function skip(ctx: OperatorContext): Promise<void> {
+  const view = await controllerStatus(ctx.client, ctx.options.instance);
+  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to skip');
+  if (!ctx.reason)
+    throw new OperatorError('skip needs --reason: skipping a change leaves its PRs unreconciled');
+  await controllerHandle(ctx.client, ctx.options.instance).signal(skipSignal, {
+    by: ctx.by,
+    reason: ctx.reason,
+  });
+  ctx.print(`skip of ${view.blocked.workflowId} requested`);
+}
+
+export async function cancel(ctx: OperatorContext): Promise<void> {
+  const controller = await controllerStatus(ctx.client, ctx.options.instance);
+  if (!controller.running)
+    throw new OperatorError(`no change is running on instance "${ctx.options.instance}"`);
+  await ctx.client.workflow.getHandle(controller.running.workflowId).cancel();
+  ctx.print(`cancellation of ${controller.running.workflowId} requested`);
+}
+
+/** Reconcile the current files now, even if the watcher saw no change. */
+export async function signal(ctx: OperatorContext): Promise<void> {
+  const current = await sourceRevision(ctx.options.config);
+  await requestReconcile(ctx.client, ctx.options, {
+    sourceRevision: current.revision,
+    configVersion: current.configVersion,
+    reason: ctx.reason ?? 'requested from the CLI',
+    requestedBy: ctx.by,
+    force: true,
+  });
+  ctx.print(`reconcile of config ${current.revision} requested on instance "${ctx.options.instance}"`);
+}

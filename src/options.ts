@@ -1,0 +1,551 @@
+/**
+ * The one reader that turns command-line flags and environment into typed options (as Probot does).
+ * Flag names, defaults and meanings are Prow's status-reconciler's (spec §16), so existing manifests keep
+ * working; port-only flags are marked. Go's flag syntax is accepted: `-flag`, `--flag`, `--flag=value`,
+ * `--flag value`, and booleans as `--flag` or `--flag=false`.
+ */
+import type { ConfigSource } from './config/types';
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+type Kind = 'string' | 'strings' | 'bool' | 'int' | 'float' | 'duration';
+interface FlagSpec {
+  kind: Kind;
+  default?: string | string[] | boolean | number;
+  help: string;
+  env?: string;
+  /** Accepted so Prow manifests keep working, but unused here; a warning says so. */
+  ignored?: string;
+}
+
+const flagSpecs = {
+  'config-path': {
+    kind: 'string',
+    default: '/etc/config/config.yaml',
+    help: 'Path to the Prow config file.',
+  },
+  'job-config-path': { kind: 'string', default: '', help: 'Path to the Prow job config file or directory.' },
+  'supplemental-prow-config-dir': {
+    kind: 'strings',
+    default: [],
+    help: 'Additional directory to read Prow config shards from, repeatable.',
+  },
+  'supplemental-prow-configs-filename-suffix': {
+    kind: 'string',
+    default: '_prowconfig.yaml',
+    help: 'Suffix of the supplemental Prow config files.',
+  },
+  'supplemental-prow-configs-filename': {
+    kind: 'string',
+    default: '',
+    help: 'Deprecated alias of --supplemental-prow-configs-filename-suffix.',
+  },
+  'plugin-config': {
+    kind: 'string',
+    default: '/etc/plugins/plugins.yaml',
+    help: 'Path to the plugin config (triggers:).',
+  },
+  'supplemental-plugin-config-dir': {
+    kind: 'strings',
+    default: [],
+    help: 'Additional plugin config directory, repeatable.',
+  },
+  'supplemental-plugin-configs-filename-suffix': {
+    kind: 'string',
+    default: '_pluginconfig.yaml',
+    help: 'Suffix of the supplemental plugin config files.',
+  },
+  'continue-on-error': {
+    kind: 'bool',
+    default: false,
+    help: 'Indicates that the migration should continue if context migration fails for an individual PR.',
+  },
+  denylist: {
+    kind: 'strings',
+    default: [],
+    help: 'Org or org/repo to ignore new added presubmits for, set more than once to add more.',
+  },
+  'denylist-all': {
+    kind: 'strings',
+    default: [],
+    help: 'Org or org/repo to ignore reconciling, set more than once to add more.',
+  },
+  'dry-run': { kind: 'bool', default: true, help: 'Whether or not to make mutating API calls to GitHub.' },
+  'github-endpoint': {
+    kind: 'strings',
+    default: ['https://api.github.com'],
+    help: "GitHub's API endpoint (the last one is used; ghproxy caching is not needed).",
+  },
+  'github-host': {
+    kind: 'string',
+    default: 'github.com',
+    help: "GitHub's default host (for links in ProwJobs).",
+  },
+  'github-graphql-endpoint': {
+    kind: 'string',
+    default: 'https://api.github.com/graphql',
+    help: 'Unused.',
+    ignored: 'not needed',
+  },
+  'github-token-path': {
+    kind: 'string',
+    default: '',
+    help: 'Path to the file containing the GitHub OAuth secret.',
+  },
+  'github-app-id': { kind: 'string', default: '', help: 'ID of the GitHub app.', env: 'GITHUB_APP_ID' },
+  'github-app-private-key-path': {
+    kind: 'string',
+    default: '',
+    help: 'Path to the private key of the GitHub app.',
+  },
+  'github-app-installation-id': {
+    kind: 'string',
+    default: '',
+    help: '(port) Installation ID of the GitHub app; looked up per org when empty.',
+  },
+  'github-hourly-tokens': {
+    kind: 'int',
+    default: 300,
+    help: "Accepted for compatibility; GitHub pacing follows GitHub's own headers and write limits.",
+    ignored: 'pacing follows GitHub rate-limit headers',
+  },
+  'github-allowed-burst': {
+    kind: 'int',
+    default: 100,
+    help: 'Accepted for compatibility.',
+    ignored: 'see --github-hourly-tokens',
+  },
+  'github-throttle-org': {
+    kind: 'strings',
+    default: [],
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'github-client.request-timeout': {
+    kind: 'duration',
+    default: 120_000,
+    help: 'Timeout of one GitHub request.',
+  },
+  'github-client.max-retries': { kind: 'int', default: 8, help: 'Retries of a failed GitHub request.' },
+  'github-client.max-404-retries': {
+    kind: 'int',
+    default: 2,
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'github-client.backoff-timeout': {
+    kind: 'duration',
+    default: 120_000,
+    help: 'Longest wait for a GitHub rate limit.',
+  },
+  'github-client.initial-delay': {
+    kind: 'duration',
+    default: 2_000,
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  kubeconfig: {
+    kind: 'string',
+    default: '',
+    help: 'Path to a kubeconfig; in-cluster config when empty.',
+    env: 'KUBECONFIG',
+  },
+  'kubeconfig-dir': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'use --kubeconfig',
+  },
+  'kubeconfig-suffix': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'use --kubeconfig',
+  },
+  'projected-token-file': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'no-in-cluster-config': { kind: 'bool', default: false, help: 'Do not use the in-cluster config.' },
+  'status-path': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility; Temporal keeps the reconciler state (see README, migrating).',
+    ignored: 'state lives in Temporal',
+  },
+  'gcs-credentials-file': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'no --status-path',
+  },
+  's3-credentials-file': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'no --status-path',
+  },
+  'metrics-port': { kind: 'int', default: 9090, help: 'Port to serve /metrics on.' },
+  'temporal-metrics-port': {
+    kind: 'int',
+    default: 9091,
+    help: "(port) Port of the Temporal SDK's own worker metrics (/metrics); 0 disables them.",
+  },
+  'health-port': {
+    kind: 'int',
+    default: 8081,
+    help: 'Port to serve /healthz, /healthz/ready and /livez on.',
+  },
+  'pprof-port': {
+    kind: 'int',
+    default: 6060,
+    help: 'Accepted for compatibility.',
+    ignored: 'no pprof in Node',
+  },
+  'in-repo-config-cache-size': {
+    kind: 'int',
+    default: 200,
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'cache-dir-base': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'moonraker-address': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  // Port-only options.
+  'temporal-address': {
+    kind: 'string',
+    default: '127.0.0.1:7233',
+    env: 'TEMPORAL_ADDRESS',
+    help: '(port) Temporal frontend host:port.',
+  },
+  'temporal-namespace': {
+    kind: 'string',
+    default: 'default',
+    env: 'TEMPORAL_NAMESPACE',
+    help: '(port) Temporal namespace.',
+  },
+  'temporal-task-queue': {
+    kind: 'string',
+    default: 'status-reconciler',
+    help: '(port) Task queue of this deployment.',
+  },
+  'temporal-api-key-path': {
+    kind: 'string',
+    default: '',
+    help: '(port) File with a Temporal Cloud API key (implies TLS).',
+  },
+  'temporal-tls': { kind: 'bool', default: false, help: '(port) Connect to Temporal with TLS.' },
+  'temporal-tls-cert-path': { kind: 'string', default: '', help: '(port) mTLS client certificate.' },
+  'temporal-tls-key-path': { kind: 'string', default: '', help: '(port) mTLS client key.' },
+  instance: {
+    kind: 'string',
+    default: 'default',
+    help: '(port) Name of this reconciler instance (its controller workflow).',
+  },
+  'trigger-new-repos': {
+    kind: 'bool',
+    default: false,
+    help: '(port, Q1) Trigger blocking presubmits of repositories new in the config.',
+  },
+  'blast-radius-guard': {
+    kind: 'bool',
+    default: true,
+    help: '(port, Q10) Hold large retirements for operator approval.',
+  },
+  'blast-radius-max-removed-fraction': {
+    kind: 'float',
+    default: 0.1,
+    help: '(port) Share of all presubmits removed that holds a change.',
+  },
+  'blast-radius-max-repo-removed-fraction': {
+    kind: 'float',
+    default: 0.5,
+    help: "(port) Share of one repository's presubmits removed that holds a change.",
+  },
+  'approval-timeout': {
+    kind: 'duration',
+    default: 86_400_000,
+    help: '(port) How long a held change waits for a decision.',
+  },
+  'repo-concurrency': { kind: 'int', default: 4, help: '(port) Repositories reconciled at once per change.' },
+  'retry-blocked-after': {
+    kind: 'duration',
+    default: 600_000,
+    help: '(port) Re-attempt a failed change after this long; 0 never.',
+  },
+  'config-poll-interval': {
+    kind: 'duration',
+    default: 5_000,
+    help: '(port) How often the watcher checks the config files.',
+  },
+  'max-activities-per-second': {
+    kind: 'float',
+    default: 0,
+    help: '(port) Task-queue-wide activity start rate, enforced by the server across all workers; 0 unlimited.',
+  },
+} satisfies Record<string, FlagSpec>;
+
+export type FlagName = keyof typeof flagSpecs;
+
+export interface ReconcilerOptions {
+  config: ConfigSource;
+  continueOnError: boolean;
+  denylist: string[];
+  denylistAll: string[];
+  dryRun: boolean;
+  github: {
+    endpoint: string;
+    host: string;
+    tokenPath?: string;
+    appId?: string;
+    appPrivateKeyPath?: string;
+    appInstallationId?: number;
+    requestTimeoutMs: number;
+    maxRetries: number;
+    maxRateLimitWaitMs: number;
+  };
+  kubernetes: {
+    kubeconfig?: string;
+    kubeconfigDir?: string;
+    kubeconfigSuffix?: string;
+    projectedTokenFile?: string;
+    noInClusterConfig: boolean;
+  };
+  metricsPort: number;
+  temporalMetricsPort: number;
+  healthPort: number;
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    apiKeyPath?: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    maxActivitiesPerSecond?: number;
+  };
+  instance: string;
+  triggerNewRepos: boolean;
+  guard: {
+    enabled: boolean;
+    maxRemovedFraction: number;
+    maxRepoRemovedFraction: number;
+    approvalTimeoutMs: number;
+  };
+  repoConcurrency: number;
+  retryBlockedAfterMs: number;
+  configPollIntervalMs: number;
+  /** Prow flags given that this port accepts but does not use, with why. */
+  ignoredFlags: { flag: string; why: string }[];
+  /** Arguments that are not flags (a command's operands). */
+  positional: string[];
+  /** Values of the command's own flags (`commandFlags`), by flag name. */
+  command: Record<string, unknown>;
+}
+
+type Raw = Record<string, string[]>;
+
+/** Parses Go-style flags. Unknown flags are errors; `extra` adds a command's own flags. */
+export function parseFlags(
+  argv: readonly string[],
+  extra: Record<string, FlagSpec> = {},
+): { raw: Raw; positional: string[] } {
+  const specs: Record<string, FlagSpec> = { ...flagSpecs, ...extra };
+  const raw: Raw = {};
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positional.push(arg);
+      continue;
+    }
+    const body = arg.replace(/^--?/, '');
+    const eq = body.indexOf('=');
+    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const spec = specs[name];
+    if (!spec) throw new OptionsError(`flag provided but not defined: -${name}`);
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else if (spec.kind === 'bool') value = 'true';
+    else {
+      const nextArg = argv[i + 1];
+      if (nextArg === undefined) throw new OptionsError(`flag needs an argument: -${name}`);
+      value = nextArg;
+      i++;
+    }
+    (raw[name] ??= []).push(value);
+  }
+  return { raw, positional };
+}
+
+export function readValue(raw: Raw, name: string, spec: FlagSpec, env: NodeJS.ProcessEnv): unknown {
+  const given = raw[name];
+  const fromEnv = spec.env ? env[spec.env] : undefined;
+  const values = given ?? (fromEnv !== undefined && fromEnv !== '' ? [fromEnv] : undefined);
+  if (!values) return spec.default;
+  const last = values[values.length - 1] as string;
+  const bad = (what: string): never => {
+    throw new OptionsError(`invalid value ${JSON.stringify(last)} for flag -${name}: ${what}`);
+  };
+  switch (spec.kind) {
+    case 'strings':
+      return values;
+    case 'string':
+      return last;
+    case 'bool':
+      if (/^(1|t|true)$/i.test(last)) return true;
+      if (/^(0|f|false)$/i.test(last)) return false;
+      return bad('parse error (want true or false)');
+    case 'int': {
+      const n = Number(last);
+      return Number.isInteger(n) ? n : bad('not an integer');
+    }
+    case 'float': {
+      const n = Number(last);
+      return Number.isFinite(n) ? n : bad('not a number');
+    }
+    case 'duration':
+      return parseDuration(last) ?? bad('not a duration (like 30s, 10m, 1h30m)');
+  }
+}
+
+/** Go's time.ParseDuration for h, m, s, ms; a bare 0 is zero. */
+export function parseDuration(text: string): number | undefined {
+  if (text === '0') return 0;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2] as string] as number), 0);
+}
+
+export function readOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  commandFlags: Record<string, FlagSpec> = {},
+): ReconcilerOptions {
+  const { raw, positional } = parseFlags(argv, commandFlags);
+  const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
+  const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
+  const configPath = v<string>('config-path');
+  if (!configPath) throw new OptionsError('--config-path is mandatory');
+  const fraction = (name: FlagName): number => {
+    const x = v<number>(name);
+    if (x < 0 || x > 1)
+      throw new OptionsError(`invalid value ${x} for flag -${name}: must be between 0 and 1`);
+    return x;
+  };
+  const appId = nonEmpty(v<string>('github-app-id'));
+  const appKey = nonEmpty(v<string>('github-app-private-key-path'));
+  const tokenPath = nonEmpty(v<string>('github-token-path'));
+  if (Boolean(appId) !== Boolean(appKey))
+    throw new OptionsError('--github-app-id and --github-app-private-key-path must be set together');
+  if (appId && tokenPath)
+    throw new OptionsError('--github-token-path and --github-app-id are mutually exclusive');
+  const installation = nonEmpty(v<string>('github-app-installation-id'));
+  if (installation !== undefined && !/^\d+$/.test(installation))
+    throw new OptionsError(
+      `invalid value "${installation}" for flag -github-app-installation-id: not a number`,
+    );
+  const endpoints = v<string[]>('github-endpoint');
+  const repoConcurrency = v<number>('repo-concurrency');
+  if (repoConcurrency < 1)
+    throw new OptionsError('invalid value for flag -repo-concurrency: must be at least 1');
+  const suffix =
+    nonEmpty(v<string>('supplemental-prow-configs-filename')) ??
+    v<string>('supplemental-prow-configs-filename-suffix');
+
+  return {
+    config: {
+      configPath,
+      jobConfigPath: nonEmpty(v<string>('job-config-path')),
+      supplementalProwConfigDirs: v<string[]>('supplemental-prow-config-dir'),
+      supplementalProwConfigsFilenameSuffix: suffix,
+      pluginConfigPath: nonEmpty(v<string>('plugin-config')),
+      supplementalPluginConfigDirs: v<string[]>('supplemental-plugin-config-dir'),
+      supplementalPluginConfigsFilenameSuffix: v<string>('supplemental-plugin-configs-filename-suffix'),
+    },
+    continueOnError: v('continue-on-error'),
+    denylist: v('denylist'),
+    denylistAll: v('denylist-all'),
+    dryRun: v('dry-run'),
+    github: {
+      endpoint: (endpoints[endpoints.length - 1] ?? 'https://api.github.com').replace(/\/+$/, ''),
+      host: v('github-host'),
+      tokenPath,
+      appId,
+      appPrivateKeyPath: appKey,
+      appInstallationId: installation === undefined ? undefined : Number(installation),
+      requestTimeoutMs: v('github-client.request-timeout'),
+      maxRetries: v('github-client.max-retries'),
+      maxRateLimitWaitMs: v('github-client.backoff-timeout'),
+    },
+    kubernetes: {
+      kubeconfig: nonEmpty(v<string>('kubeconfig')),
+      kubeconfigDir: nonEmpty(v<string>('kubeconfig-dir')),
+      kubeconfigSuffix: nonEmpty(v<string>('kubeconfig-suffix')),
+      projectedTokenFile: nonEmpty(v<string>('projected-token-file')),
+      noInClusterConfig: v('no-in-cluster-config'),
+    },
+    metricsPort: v('metrics-port'),
+    temporalMetricsPort: v('temporal-metrics-port'),
+    healthPort: v('health-port'),
+    temporal: {
+      address: v('temporal-address'),
+      namespace: v('temporal-namespace'),
+      taskQueue: v('temporal-task-queue'),
+      apiKeyPath: nonEmpty(v<string>('temporal-api-key-path')),
+      tls: v('temporal-tls'),
+      tlsCertPath: nonEmpty(v<string>('temporal-tls-cert-path')),
+      tlsKeyPath: nonEmpty(v<string>('temporal-tls-key-path')),
+      maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
+    },
+    instance: v('instance'),
+    triggerNewRepos: v('trigger-new-repos'),
+    guard: {
+      enabled: v('blast-radius-guard'),
+      maxRemovedFraction: fraction('blast-radius-max-removed-fraction'),
+      maxRepoRemovedFraction: fraction('blast-radius-max-repo-removed-fraction'),
+      approvalTimeoutMs: v('approval-timeout'),
+    },
+    repoConcurrency,
+    retryBlockedAfterMs: v('retry-blocked-after'),
+    configPollIntervalMs: v('config-poll-interval'),
+    ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
+      .filter(([name, spec]) => spec.ignored && raw[name])
+      .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),
+    positional,
+    command: Object.fromEntries(
+      Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [name, readValue(raw, name, spec, env)]),
+    ),
+  };
+}
+
+/** Help text for every flag, for `status-reconciler <command> --help`. */
+export function flagsHelp(extra: Record<string, FlagSpec> = {}): string {
+  return Object.entries({ ...flagSpecs, ...extra } as Record<string, FlagSpec>)
+    .filter(([, spec]) => !spec.ignored)
+    .map(([name, spec]) => {
+      const def = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default ?? '');
+      return `  --${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
+    })
+    .join('\n');
+}
+
+export type { FlagSpec };

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { ReconcilerOptions } from '../options';
+
+/** TLS and API-key settings shared by the client and the worker connection. Secrets are read from files. */
+function securityOf(temporal: ReconcilerOptions['temporal']): {
+  tls?: { clientCertPair?: { crt: Buffer; key: Buffer } } | boolean;
+  apiKey?: string;
+} {
+  const apiKey = temporal.apiKeyPath ? readFileSync(temporal.apiKeyPath, 'utf8').trim() : undefined;
+  const mtls =
+    temporal.tlsCertPath && temporal.tlsKeyPath
+      ? { clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) } }
+      : undefined;
+  const tls = mtls ?? (temporal.tls || apiKey ? true : undefined);
+  return { tls, apiKey };
+}
+
+/** The one place that builds Temporal client connections (CLI, watcher, health reader). */
+export async function connectClient(temporal: ReconcilerOptions['temporal']): Promise<Client> {
+  const connection = await Connection.connect({ address: temporal.address, ...securityOf(temporal) });
+  return new Client({ connection, namespace: temporal.namespace });
+}
+
+/** The one place that builds the worker's native connection. */
+export function connectWorker(temporal: ReconcilerOptions['temporal']): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: temporal.address, ...securityOf(temporal) });
+}

@@ -1,0 +1,43 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { ReconcilerOptions } from '../options';
+import { reconcilerController, controllerWorkflowId } from '../../workflows/controller';
+import { configChangedSignal, statusQuery } from '../../workflows/messages';
+import type { ConfigChangeRequest, ControllerView, ReconcileOptions } from '../../workflows/types';
+
+/** The run-shaping options a change request carries, so a redeploy with new flags applies to the next change. */
+export function reconcileOptionsOf(options: ReconcilerOptions): ReconcileOptions {
+  return {
+    dryRun: options.dryRun,
+    continueOnError: options.continueOnError,
+    denylist: options.denylist,
+    denylistAll: options.denylistAll,
+    triggerNewRepos: options.triggerNewRepos,
+    guard: options.guard,
+    repoConcurrency: options.repoConcurrency,
+    retryBlockedAfterMs: options.retryBlockedAfterMs,
+  };
+}
+
+/** Signal-with-start: the first change creates the controller; later ones reach the running one. */
+export async function requestReconcile(
+  client: Client,
+  options: ReconcilerOptions,
+  change: Omit<ConfigChangeRequest, 'options'>,
+): Promise<WorkflowHandle<typeof reconcilerController>> {
+  return client.workflow.signalWithStart(reconcilerController, {
+    workflowId: controllerWorkflowId(options.instance),
+    taskQueue: options.temporal.taskQueue,
+    args: [{ instance: options.instance }],
+    signal: configChangedSignal,
+    signalArgs: [{ ...change, options: reconcileOptionsOf(options) }],
+    staticSummary: `status-reconciler controller "${options.instance}"`,
+  });
+}
+
+export function controllerHandle(client: Client, instance: string): WorkflowHandle<typeof reconcilerController> {
+  return client.workflow.getHandle(controllerWorkflowId(instance));
+}
+
+export function controllerStatus(client: Client, instance: string): Promise<ControllerView> {
+  return controllerHandle(client, instance).query(statusQuery);
+}

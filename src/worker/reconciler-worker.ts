@@ -1,0 +1,62 @@
+import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
+
+/** The workflow code's entry point; resolves to sources under Jest and to dist/ when compiled. */
+export const workflowsPath = require.resolve('../../workflows');
+
+export interface ReconcilerWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: ActivityDeps;
+  /** A prebuilt bundle (tests bundle once per file); otherwise the worker bundles `workflowsPath`. */
+  workflowBundle?: WorkflowBundle;
+  /**
+   * Task-queue-wide activity start rate, enforced by the Temporal server for all workers together: with N
+   * workers, GitHub's write budget holds for the deployment, not per process.
+   */
+  maxTaskQueueActivitiesPerSecond?: number;
+  identity?: string;
+}
+
+/** The Temporal worker of the reconciler: both workflows and the activities built from their dependencies. */
+export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    activities: createActivities(options.activities),
+    maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond,
+    identity: options.identity,
+    // Repository activities may wait on GitHub's pacing; give them time to record progress on shutdown.
+    shutdownGraceTime: '20 seconds',
+  });
+}
+
+let runtimeInstalled = false;
+
+/**
+ * Installs the SDK runtime once per process: JSON logs through our logger, and the SDK's Prometheus exporter
+ * (its own HTTP server) on `temporalMetricsPort`.
+ */
+export function installRuntime(options: { temporalMetricsPort: number; logLevel?: 'INFO' | 'WARN' }): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger(options.logLevel ?? 'WARN', (entry) => {
+      process.stderr.write(
+        JSON.stringify({
+          time: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(),
+          level: entry.level.toLowerCase(),
+          msg: entry.message,
+          component: 'temporal-sdk',
+          ...entry.meta,
+        }) + '\n',
+      );
+    }),
+    telemetryOptions: options.temporalMetricsPort
+      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${options.temporalMetricsPort}` }, metricPrefix: 'temporal_' } }
+      : undefined,
+  });
+}

@@ -1,0 +1,270 @@
+import {
+  ApplicationFailure,
+  ActivityFailure,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { hasWork, type RepoPlan } from '../src/reconcile/plan';
+import { ConfigRevision, ReconcileRepositories, ReconcileState } from '../src/temporal/search-attributes';
+import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
+import type {
+  ChangeRunInput,
+  ChangeRunResult,
+  ChangeRunView,
+  ChangeTotals,
+  ConfigSnapshot,
+  PlanDecision,
+  RepositoryResult,
+} from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Error types an activity must not retry: retrying cannot fix them. */
+const nonRetryableErrorTypes = [
+  'ConfigInvalidError',
+  'ConfigSupersededError',
+  'ProwJobInvalidError',
+  'StatusRejectedError',
+];
+
+const { loadAndValidateConfig, diffConfigs } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes,
+  },
+});
+
+function repositoryActivity(summary: string): Activities['reconcileRepository'] {
+  return proxyActivities<Activities>({
+    summary,
+    // A large repository paced at GitHub's write limits can take a while; heartbeats prove progress.
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: '2 minutes',
+    retry: {
+      initialInterval: '5 seconds',
+      maximumInterval: '5 minutes',
+      maximumAttempts: 8,
+      nonRetryableErrorTypes,
+    },
+  }).reconcileRepository;
+}
+
+/** Keeps history small: at most this many writes per repository are listed in a run's result. */
+export const maxListedWritesPerRepository = 200;
+
+/**
+ * One config change, one run: load and validate (fail closed), diff, hold for approval when the plan crosses
+ * the blast-radius guard (Q10), then trigger, retire and migrate per repository. Its ID comes from the two
+ * revisions, so operators find, retry and cancel it in the Web UI.
+ */
+export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunResult> {
+  const { options } = input.request;
+  const view: ChangeRunView = {
+    phase: 'loading',
+    baselineRevision: input.baseline?.revision,
+    repositoriesDone: 0,
+    repositoriesFailed: [],
+  };
+  let decision: (PlanDecision & { approved: boolean }) | undefined;
+  setHandler(planQuery, () => view);
+  const validateDecision = (d: PlanDecision): void => {
+    if (view.phase !== 'awaiting-approval')
+      throw new Error(`this run is ${view.phase}, not awaiting approval`);
+    if (d.baselineRevision !== view.baselineRevision || d.newestRevision !== view.newestRevision)
+      throw new Error(
+        `this run holds the plan ${view.baselineRevision} → ${view.newestRevision}, not ${d.baselineRevision} → ${d.newestRevision}`,
+      );
+    if (!d.by) throw new Error('a decision must say who made it (by)');
+  };
+  const decide = (approved: boolean) => (d: PlanDecision) => {
+    decision = { ...d, approved };
+    view.decision = { ...d, approved, at: new Date().toISOString() };
+    return view;
+  };
+  setHandler(approveUpdate, decide(true), { validator: validateDecision });
+  setHandler(rejectUpdate, decide(false), { validator: validateDecision });
+
+  const enter = (phase: ChangeRunView['phase'], details: string): void => {
+    view.phase = phase;
+    upsertSearchAttributes([{ key: ReconcileState, value: phase }]);
+    setCurrentDetails(details);
+  };
+
+  enter('loading', 'Loading and validating the config files.');
+  let newest: ConfigSnapshot;
+  try {
+    newest = await loadAndValidateConfig({ sourceRevision: input.request.sourceRevision });
+  } catch (err) {
+    enter('failed', `The config is invalid; nothing was done.\n\n${failureMessage(err)}`);
+    throw ApplicationFailure.create({
+      message: failureMessage(err),
+      type: failureType(err) ?? 'ConfigLoadError',
+      nonRetryable: true,
+    });
+  }
+  view.newestRevision = newest.revision;
+  upsertSearchAttributes([{ key: ConfigRevision, value: newest.revision }]);
+  upsertMemo({ newest: summaryOf(newest) });
+
+  const baseline = input.baseline;
+  if (!baseline) {
+    enter(
+      'done',
+      `No earlier config: ${newest.revision} (${newest.presubmitCount} presubmits) is the baseline.`,
+    );
+    return { kind: 'baseline', newest };
+  }
+  if (baseline.revision === newest.revision) {
+    enter('done', `Presubmits unchanged at ${newest.revision}; nothing to reconcile.`);
+    return { kind: 'unchanged', newest };
+  }
+
+  enter('diffing', `Diffing ${baseline.revision} → ${newest.revision}.`);
+  const { plan, verdict, counts } = await diffConfigs({ baseline, newest, options });
+  view.plan = plan;
+  view.verdict = verdict;
+  upsertMemo({ plan: counts, guard: verdict });
+  upsertSearchAttributes([{ key: ReconcileRepositories, value: plan.repos.map((r) => r.repo) }]);
+
+  if (verdict.held) {
+    enter(
+      'awaiting-approval',
+      `Held by the blast-radius guard; nothing is written until an operator approves.\n\n${verdict.reasons.map((r) => `- ${r}`).join('\n')}`,
+    );
+    await getExternalWorkflowHandle(input.controllerWorkflowId)
+      .signal(changeHeldSignal, { workflowId: workflowInfo().workflowId })
+      .catch(() => undefined);
+    const decided = await condition(() => decision !== undefined, options.guard.approvalTimeoutMs);
+    if (!decided) {
+      enter('failed', 'No operator decision arrived in time; nothing was written.');
+      throw failure(`no approval within ${options.guard.approvalTimeoutMs} ms`, 'ApprovalTimeout', newest);
+    }
+    if (!decision?.approved) {
+      enter('rejected', `Rejected by ${decision?.by}: ${decision?.reason ?? ''}`);
+      throw failure(
+        `plan rejected by ${decision?.by}${decision?.reason ? `: ${decision.reason}` : ''}`,
+        'PlanRejected',
+        newest,
+      );
+    }
+  }
+
+  const work = plan.repos.filter(hasWork);
+  enter('reconciling', planDetails(work, counts));
+  const results: RepositoryResult[] = [];
+  const failures: string[] = [];
+  let next = 0;
+  const workOn = async (): Promise<void> => {
+    while (next < work.length && (options.continueOnError || failures.length === 0)) {
+      const repoPlan = work[next++] as RepoPlan;
+      try {
+        const result = await repositoryActivity(activitySummary(repoPlan))({
+          repo: repoPlan,
+          baselineRevision: baseline.revision,
+          newestRevision: newest.revision,
+          options,
+        });
+        results.push(result);
+        view.repositoriesDone += 1;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        failures.push(`${repoPlan.repo}: ${failureMessage(err)}`);
+        view.repositoriesFailed.push(repoPlan.repo);
+      }
+      setCurrentDetails(progressDetails(view, work.length));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.repoConcurrency) }, workOn));
+
+  const totals = totalsOf(results, failures.length, work.length);
+  upsertMemo({ totals });
+  if (failures.length > 0) {
+    enter(
+      'failed',
+      `${failures.length} of ${work.length} repositories failed:\n${failures.join('\n')}`,
+    );
+    throw failure(
+      `${failures.length} of ${work.length} repositories failed: ${failures.join('; ')}`,
+      'ReconcileFailed',
+      newest,
+    );
+  }
+  enter('done', `Reconciled ${baseline.revision} → ${newest.revision}: ${totalsLine(totals)}.`);
+  return {
+    kind: options.dryRun ? 'dry-run' : 'reconciled',
+    newest,
+    totals,
+    repositories: options.dryRun ? results : undefined,
+  };
+}
+
+function failure(message: string, type: string, newest: ConfigSnapshot): ApplicationFailure {
+  return ApplicationFailure.create({ message, type, nonRetryable: true, details: [{ newest }] });
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}
+
+function summaryOf(snapshot: ConfigSnapshot): Omit<ConfigSnapshot, 'index'> {
+  const { index: _index, ...rest } = snapshot;
+  return rest;
+}
+
+function activitySummary(repo: RepoPlan): string {
+  const parts = [
+    repo.trigger.length ? `trigger ${repo.trigger.length} job${repo.trigger.length === 1 ? '' : 's'}` : '',
+    repo.retire.length ? `retire ${repo.retire.length} context${repo.retire.length === 1 ? '' : 's'}` : '',
+    repo.migrate.length
+      ? `migrate ${repo.migrate.length} context${repo.migrate.length === 1 ? '' : 's'}`
+      : '',
+  ].filter(Boolean);
+  return `${parts.join(', ') || 'nothing'} in ${repo.repo}`;
+}
+
+function planDetails(
+  repos: RepoPlan[],
+  counts: { added: number; removed: number; migrated: number },
+): string {
+  const lines = repos.slice(0, 50).map((r) => `- ${activitySummary(r)}`);
+  if (repos.length > 50) lines.push(`- … and ${repos.length - 50} more repositories`);
+  return `Plan: ${counts.added} added, ${counts.removed} removed, ${counts.migrated} migrated presubmits.\n\n${lines.join('\n')}`;
+}
+
+function progressDetails(view: ChangeRunView, total: number): string {
+  const failed = view.repositoriesFailed.length ? `, failed: ${view.repositoriesFailed.join(', ')}` : '';
+  return `Reconciling: ${view.repositoriesDone} of ${total} repositories done${failed}.`;
+}
+
+function totalsOf(results: RepositoryResult[], failed: number, repositories: number): ChangeTotals {
+  const sum = (pick: (r: RepositoryResult) => number): number => results.reduce((n, r) => n + pick(r), 0);
+  return {
+    repositories,
+    repositoriesFailed: failed,
+    prowJobsCreated: sum((r) => r.counts.prowJobsCreated),
+    prowJobsExisting: sum((r) => r.counts.prowJobsExisting),
+    statusesWritten: sum((r) => r.counts.statusesWritten),
+    statusesPlanned: sum((r) => r.counts.statusesPlanned),
+  };
+}
+
+function totalsLine(t: ChangeTotals): string {
+  return `${t.repositories} repositories, ${t.prowJobsCreated} ProwJobs created (${t.prowJobsExisting} already existed), ${t.statusesWritten} statuses written, ${t.statusesPlanned} planned`;
+}
