@@ -11,7 +11,7 @@ import { buildRoutes, matchRoute, type OperationRoute } from './operation-routes
 import { authorizationProblem, docsUrl, operations, type OperationResult } from './operations';
 import { RateLimits, secondaryLimitMessage, type GitHubDoubleLimits } from './rate-limits';
 import { Representations } from './representations';
-import { RequestLog } from './request-log';
+import { RequestLog, type LoggedRequest } from './request-log';
 import { checkScenario, type GitHubScenario } from './scenario';
 import { GitHubSchemaValidator } from './schema-validator';
 
@@ -68,7 +68,7 @@ export interface GitHubDouble {
   statusHistory(owner: string, repo: string, sha: string): StatusRecord[];
   combinedState(owner: string, repo: string, sha: string): string | undefined;
   /** Requests that matched no operation (404, recorded). */
-  unknownRequests(): ReturnType<RequestLog['entries']['filter']>;
+  unknownRequests(): LoggedRequest[];
   close(): Promise<void>;
 }
 
@@ -119,12 +119,14 @@ class Double implements GitHubDouble {
   private readonly log: Logger;
   private readonly membershipRedirects = new Set<string>();
   private scenario: GitHubScenario;
+  private readonly startScenario: GitHubScenario;
   readonly server: Server;
 
   constructor(private readonly options: GitHubDoubleOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? createLogger({ component: 'github-double' });
     this.scenario = checkScenario(options.scenario ?? {}, 'scenario');
+    this.startScenario = this.scenario;
     const a = this.scenario.app ?? {};
     this.identity = new AppIdentity(
       a.id ?? 4242,
@@ -171,6 +173,7 @@ class Double implements GitHubDouble {
   }
 
   reset(): void {
+    this.scenario = this.startScenario;
     this.load(this.scenario);
     this.requests.clear();
     this.violations.length = 0;
@@ -214,7 +217,7 @@ class Double implements GitHubDouble {
     return this.state.combinedStatus(r, sha.toLowerCase()).state;
   }
 
-  unknownRequests() {
+  unknownRequests(): LoggedRequest[] {
     return this.requests.entries.filter((r) => r.operationId === undefined);
   }
 
@@ -273,6 +276,7 @@ class Double implements GitHubDouble {
         status,
         tokenHash: hash,
         write,
+        apiVersion: typeof req.headers['x-github-api-version'] === 'string' ? req.headers['x-github-api-version'] : undefined,
         fault: faultName,
         startedAt,
         endedAt: this.now(),

@@ -132,7 +132,11 @@ export const operations: Record<string, OperationHandler> = {
     if (ctx.membershipRedirects.has(org.toLowerCase())) {
       return { status: 302, headers: { location: `${ctx.url.origin}/orgs/${org}/public_members/${user}` } };
     }
-    return ctx.state.isOrgMember(org, user) ? { status: 204 } : notFound();
+    if (ctx.state.isOrgMember(org, user)) return { status: 204 };
+    return {
+      status: 404,
+      body: { message: 'User does not exist or is not a member of the organization', documentation_url: docsUrl },
+    };
   },
 
   'repos/check-collaborator': (ctx) => {

@@ -15,6 +15,8 @@ export interface LoggedRequest {
   tokenHash?: string;
   /** A POST/PATCH/PUT/DELETE that creates content (token minting excluded). */
   write: boolean;
+  /** The X-GitHub-Api-Version header the client sent, if any. */
+  apiVersion?: string;
   /** Fault that shaped the answer, if any. */
   fault?: string;
   startedAt: number;

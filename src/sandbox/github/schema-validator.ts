@@ -139,8 +139,10 @@ export class GitHubSchemaValidator {
     const op = this.operation(operationId);
     let declared = op.responses[String(status)];
     if (declared?.$ref) declared = resolveLocalRef(this.doc, declared.$ref) as unknown as typeof declared;
-    if (declared) return declared?.content?.['application/json']?.schema;
-    // Errors the description does not list per operation (401, 403, 429, 5xx) use GitHub's error shapes.
+    const schema = declared?.content?.['application/json']?.schema;
+    if (schema) return schema;
+    // Errors the description does not list (401, 403, 429, 5xx), or lists without a body (404 on
+    // membership checks), carry GitHub's error shapes in practice.
     if (status >= 400) return { $ref: `#/components/schemas/${status === 422 ? 'validation-error' : 'basic-error'}` };
     return undefined;
   }
