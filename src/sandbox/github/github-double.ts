@@ -312,9 +312,11 @@ class Double implements GitHubDouble {
     }
 
     const fault = this.faults.take(method, operationId, url.pathname);
-    if (fault) {
+    // A delay models slow processing: it is served after the request counts as in flight.
+    const delayMs = fault?.kind === 'delay' ? fault.ms : 0;
+    if (fault && fault.kind !== 'delay') {
       faultName = fault.kind;
-      const handled = await this.applyFault(fault, req, res, reply, auth.ok ? auth.caller : { kind: 'anonymous' });
+      const handled = await this.applyFault(fault, req, reply, auth.ok ? auth.caller : { kind: 'anonymous' });
       if (handled) return;
     }
 
@@ -338,6 +340,10 @@ class Double implements GitHubDouble {
       return reply(secondary.status, { message: secondaryLimitMessage, documentation_url: docsUrl }, secondary.headers);
     }
     entered = true;
+    if (delayMs > 0) {
+      faultName = 'delay';
+      await sleep(delayMs);
+    }
 
     if (operationId === 'graphql') {
       const graphql = this.options.graphql as NonNullable<GitHubDoubleOptions['graphql']>;
@@ -425,13 +431,11 @@ class Double implements GitHubDouble {
   private async applyFault(
     fault: FaultAction,
     req: IncomingMessage,
-    res: ServerResponse,
     reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
     caller: Caller,
   ): Promise<boolean> {
     switch (fault.kind) {
       case 'delay':
-        await sleep(fault.ms);
         return false;
       case 'drop':
         req.socket.destroy();
