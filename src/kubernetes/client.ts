@@ -10,7 +10,10 @@
  */
 import {
   CustomObjectsApi,
+  Observable,
+  type ConfigurationOptions,
   type KubeConfig,
+  type ObservableMiddleware,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
@@ -87,8 +90,9 @@ export function classifyError(
   if (isApiException(err)) {
     const code = err.code;
     const status = parseStatus(err.body);
-    const detail = status?.message ?? `HTTP ${code}`;
-    const reason = status?.reason;
+    // client-node drops the body of a 401 (its OpenAPI declares none); the server's Status says Unauthorized.
+    const detail = status?.message ?? (code === 401 ? 'Unauthorized' : `HTTP ${code}`);
+    const reason = status?.reason ?? (code === 401 ? 'Unauthorized' : undefined);
     const message = `${what}: ${detail} (HTTP ${code}${reason ? ` ${reason}` : ''} from ${server})`;
     if (code === 422 || code === 400)
       return new ProwJobInvalidError(message, code, reason, status?.details?.causes);
@@ -114,8 +118,10 @@ export function classifyError(
       cause: err,
     });
   const cause = err as { message?: string; code?: string };
+  // node-fetch words it "request to <url> failed, reason: <why>"; keep the why and the system code.
+  const why = /reason: (.*)$/.exec(cause.message ?? '')?.[1] ?? cause.message ?? String(err);
   return new KubernetesUnavailableError(
-    `${what}: request to ${server} failed: ${cause.code ?? cause.message ?? String(err)}`,
+    `${what}: request to ${server} failed: ${cause.code && !why.includes(cause.code) ? `${cause.code}: ` : ''}${why}`,
     undefined,
     undefined,
     { cause: err },
@@ -123,16 +129,14 @@ export function classifyError(
 }
 
 /** Request options that give one call a deadline and the caller's cancellation. */
-function withSignal(signal: AbortSignal): object {
-  const middleware = {
-    pre: async (context: RequestContext): Promise<RequestContext> => {
+function withSignal(signal: AbortSignal): ConfigurationOptions<ObservableMiddleware> {
+  const middleware: ObservableMiddleware = {
+    pre: (context: RequestContext) => {
       context.setSignal(signal);
-      return context;
+      return new Observable(Promise.resolve(context));
     },
-    post: async (context: ResponseContext): Promise<ResponseContext> => context,
+    post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
   };
-  // The object-parameter API declares Observable middleware but hands its options to the promise API,
-  // which expects promise middleware (client-node 1.4.0): pass the promise form.
   return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
@@ -150,7 +154,7 @@ export function createProwJobClient(options: ProwJobClientOptions): ProwJobCreat
   async function call<T>(
     what: string,
     signal: AbortSignal | undefined,
-    send: (opts: object) => Promise<T>,
+    send: (opts: ConfigurationOptions<ObservableMiddleware>) => Promise<T>,
   ): Promise<T> {
     signal?.throwIfAborted();
     const deadline = AbortSignal.timeout(requestTimeoutMs);

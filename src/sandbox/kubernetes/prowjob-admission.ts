@@ -308,7 +308,17 @@ export function admitProwJob(object: Record<string, unknown>, strictFields: bool
       delete metadata[key];
     }
   }
-  prune(object, prowJobSchema, '', unknown);
+  // ObjectMeta is pruned above by its own field list; the schema only says `type: object` for it.
+  const { metadata: _ownPruning, ...rest } = prowJobSchema.properties ?? {};
+  prune(
+    object,
+    {
+      ...prowJobSchema,
+      properties: { ...rest, metadata: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+    },
+    '',
+    unknown,
+  );
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   const causes = metadataCauses(metadata);
   if (strictFields) {
