@@ -9,7 +9,9 @@ import type { ConfigSource } from './types';
  * hashes contents, never paths' identities or times. It is cheap (no YAML parsing); the reconcile run then
  * loads, validates and computes the presubmit index revision itself.
  */
-export async function sourceRevision(source: ConfigSource): Promise<{ revision: string; configVersion?: string }> {
+export async function sourceRevision(
+  source: ConfigSource,
+): Promise<{ revision: string; configVersion?: string }> {
   const hash = createHash('sha256');
   const add = async (root: string | undefined, label: string): Promise<void> => {
     if (!root) return;

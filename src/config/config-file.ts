@@ -1,0 +1,163 @@
+import { promises as fs } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { ConfigReadError } from './errors';
+import type { ConfigProblem } from './types';
+
+/**
+ * Reading one config file the way Prow's ReadFileMaybeGZIP does (V2), with the port's fail-closed
+ * additions (V14): a size cap, strict UTF-8, and transient I/O errors told apart from invalid files.
+ */
+
+/**
+ * Files (and gzip contents) over this size are refused. The largest file of the Kubernetes config is
+ * 208 KiB and a ConfigMap, how job configs are usually mounted, holds at most 1 MiB; the decoded YAML
+ * tree takes tens of times the text in memory, so the cap keeps a runaway generated file from taking the
+ * worker down instead of failing the load with a clear message.
+ */
+export const MAX_CONFIG_FILE_BYTES = 50 * 1024 * 1024;
+
+/** I/O errors that may pass on retry: the load fails with ConfigReadError, not ConfigInvalidError. */
+const TRANSIENT = new Set([
+  'EIO',
+  'EAGAIN',
+  'EWOULDBLOCK',
+  'EMFILE',
+  'ENFILE',
+  'ETIMEDOUT',
+  'EBUSY',
+  'EINTR',
+  'ESTALE',
+]);
+
+// Go's texts for the errno values a config read meets (syscall.Errno.Error()).
+const GO_ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  EIO: 'input/output error',
+  EAGAIN: 'resource temporarily unavailable',
+  EWOULDBLOCK: 'resource temporarily unavailable',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in system',
+  ETIMEDOUT: 'connection timed out',
+  EBUSY: 'device or resource busy',
+  EINTR: 'interrupted system call',
+  ESTALE: 'stale NFS file handle',
+};
+
+/** A failed file operation, as a problem: Go's `op path: reason` text. */
+export class FileProblemError extends Error {
+  constructor(readonly problem: ConfigProblem) {
+    super(problem.message);
+  }
+}
+
+/**
+ * Go's PathError text (`stat /etc/job-config: no such file or directory`) for a Node.js fs error, or a
+ * ConfigReadError when the error may be transient.
+ */
+export function fsFailure(op: string, path: string, error: unknown): FileProblemError | ConfigReadError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  const reason = GO_ERRNO_TEXT[code] ?? (error instanceof Error ? error.message : String(error));
+  if (TRANSIENT.has(code)) return new ConfigReadError(path, code, `${op} ${path}: ${reason}`);
+  return new FileProblemError({ file: path, message: `${op} ${path}: ${reason}` });
+}
+
+/** Byte offset of the first byte that does not start a valid UTF-8 sequence. */
+function invalidUtf8Offset(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const b = bytes[i] as number;
+    const need =
+      b < 0x80
+        ? 0
+        : b >= 0xc2 && b <= 0xdf
+          ? 1
+          : b >= 0xe0 && b <= 0xef
+            ? 2
+            : b >= 0xf0 && b <= 0xf4
+              ? 3
+              : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of a file's bytes, as libyaml reads it: UTF-8, or UTF-16 with a byte order mark. */
+export function decodeConfigText(path: string, bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  try {
+    return utf8.decode(bytes); // strips a UTF-8 byte order mark
+  } catch {
+    throw new FileProblemError({
+      file: path,
+      message: `error converting YAML to JSON: yaml: invalid UTF-8 at byte ${invalidUtf8Offset(bytes)}`,
+    });
+  }
+}
+
+export interface ReadOptions {
+  /** Decompress content starting with the gzip magic bytes 1F 8B (the Prow and job configs, not plugins). */
+  gzip?: boolean;
+  maxBytes?: number;
+}
+
+/** Reads a config file's bytes (decompressed when gzipped). Throws FileProblemError or ConfigReadError. */
+export async function readConfigBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? MAX_CONFIG_FILE_BYTES;
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, 'r');
+  } catch (error) {
+    throw fsFailure('open', path, error);
+  }
+  let bytes: Buffer;
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory())
+      throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
+    if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
+    bytes = await handle.readFile();
+    if (bytes.length > maxBytes) throw tooLarge(path, bytes.length, maxBytes);
+  } catch (error) {
+    if (error instanceof FileProblemError) throw error;
+    throw fsFailure('read', path, error);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+  if (options.gzip && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes, { maxOutputLength: maxBytes });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new FileProblemError({
+          file: path,
+          message: `error reading ${path}: decompressed content is larger than the ${maxBytes}-byte limit`,
+        });
+      }
+      throw new FileProblemError({
+        file: path,
+        message: `error reading ${path}: gzip: ${(error as Error).message}`,
+      });
+    }
+  }
+  return bytes;
+}
+
+function tooLarge(path: string, size: number, maxBytes: number): FileProblemError {
+  return new FileProblemError({
+    file: path,
+    message: `error reading ${path}: file is ${size} bytes, over the ${maxBytes}-byte limit for a config file`,
+  });
+}

@@ -1,0 +1,157 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
+import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
+import { ConfigReadError } from './errors';
+import type { ParseCache } from './parse-cache';
+import type { ConfigProblem } from './types';
+
+const READ_CONCURRENCY = 16;
+
+export interface DocumentOptions {
+  /** Decompress gzip content (the Prow and job configs, V2). */
+  gzip?: boolean;
+  /** An empty file, or one without a YAML document, is a problem. */
+  required?: boolean;
+}
+
+/**
+ * Reads and decodes config files for one load, collecting every problem with its file (V12: all errors
+ * together). Transient I/O errors are thrown as ConfigReadError and end the load.
+ */
+export class ConfigReader {
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(private readonly cache?: ParseCache) {}
+
+  add(problem: ConfigProblem): void {
+    this.problems.push(problem);
+  }
+
+  /** Records a FileProblemError; rethrows anything else. */
+  fail(error: unknown): void {
+    if (error instanceof FileProblemError) this.problems.push(error.problem);
+    else throw error;
+  }
+
+  /** Reads and decodes a file; undefined when it could not be read (the problem is recorded). */
+  async document(
+    file: string,
+    kind: DocumentKind,
+    options: DocumentOptions = {},
+  ): Promise<ParsedDocument | undefined> {
+    const bytes = await this.bytes(file, options);
+    return bytes && this.decode(file, bytes, kind, options);
+  }
+
+  /**
+   * Reads and decodes files in order, reading a few at a time (the decoding itself is synchronous);
+   * entries are undefined for files that could not be read.
+   */
+  async documents(
+    files: readonly string[],
+    kind: DocumentKind,
+    options: DocumentOptions = {},
+  ): Promise<(ParsedDocument | undefined)[]> {
+    const contents: (Buffer | undefined)[] = new Array<Buffer | undefined>(files.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < files.length) {
+        const i = next++;
+        contents[i] = await this.bytes(files[i] as string, options);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
+    return files.map((file, i) => {
+      const bytes = contents[i];
+      return bytes && this.decode(file, bytes, kind, options);
+    });
+  }
+
+  private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
+    try {
+      const bytes = await readConfigBytes(file, { gzip: options.gzip });
+      if (options.required && bytes.toString('utf8').trim() === '') {
+        // Prow loads an empty file as an empty config; a required file that is empty is more likely a
+        // truncated or missing mount, so the port refuses it (fail closed).
+        this.add({ file, message: `${file} is empty` });
+        return undefined;
+      }
+      return bytes;
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+  }
+
+  private decode(
+    file: string,
+    bytes: Buffer,
+    kind: DocumentKind,
+    options: DocumentOptions,
+  ): ParsedDocument | undefined {
+    let parsed: ParsedDocument;
+    try {
+      parsed = this.cache
+        ? this.cache.parse(file, bytes, kind)
+        : parseConfigText(decodeConfigText(file, bytes), kind);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
+    for (const problem of parsed.problems) this.problems.push({ file, ...problem });
+    if (options.required && parsed.value === undefined && parsed.problems.length === 0) {
+      this.add({ file, message: `${file} is empty` });
+    }
+    return parsed;
+  }
+
+  /** `os.Stat` as Prow does it before reading a path (following links); undefined when missing. */
+  async stat(file: string): Promise<import('node:fs').Stats | undefined> {
+    try {
+      return await fs.stat(file);
+    } catch (error) {
+      this.fail(fsFailure('stat', file, error));
+      return undefined;
+    }
+  }
+
+  /**
+   * Files below `dir` whose path ends with `suffix`, walked as Prow walks supplemental config directories
+   * (V3): lexical order, `..` names skipped, links not followed, every walk error collected.
+   */
+  async supplementalFiles(dir: string, suffix: string): Promise<string[]> {
+    const files: string[] = [];
+    const walk = async (current: string, isRoot: boolean): Promise<void> => {
+      let stat: import('node:fs').Stats;
+      try {
+        stat = await fs.lstat(current);
+      } catch (error) {
+        this.fail(fsFailure('lstat', current, error));
+        return;
+      }
+      const name = path.basename(current);
+      if (!isRoot && name.startsWith('..')) return;
+      if (stat.isSymbolicLink() && isRoot) stat = await fs.stat(current).catch(() => stat); // Q15, as for the job config
+      if (!stat.isDirectory()) {
+        if (current.endsWith(suffix)) files.push(current);
+        return;
+      }
+      let names: string[];
+      try {
+        names = await fs.readdir(current);
+      } catch (error) {
+        this.fail(fsFailure('open', current, error));
+        return;
+      }
+      for (const child of names.sort()) await walk(path.join(current, child), false);
+    };
+    try {
+      await walk(dir, true);
+    } catch (error) {
+      if (error instanceof ConfigReadError) throw error;
+      this.fail(error);
+    }
+    return files;
+  }
+}

@@ -1,0 +1,365 @@
+import { NodeKind, type MappingNode, type YamlNode } from './go-yaml-document';
+import {
+  GoYamlError,
+  MERGE_TAG,
+  goJsonNumberText,
+  goMapKey,
+  goScalarText,
+  resolveScalar,
+  type GoScalar,
+} from './go-yaml-scalar';
+
+/**
+ * Decoding a YAML node tree into Go types as Prow does (V14): sigs.k8s.io/yaml turns the go-yaml value
+ * into JSON, coercing numbers and booleans to text where the target field is a string, and encoding/json
+ * fills the structs: JSON keys match field names exactly or case-insensitively, unknown keys are dropped,
+ * `null` leaves a field unset, and a value of the wrong JSON type is an UnmarshalTypeError
+ * (`json: cannot unmarshal string into Go struct field Presubmit.presubmits.always_run of type bool`)
+ * after which decoding goes on. go-yaml's own rules apply first: a repeated key keeps the last value, and
+ * a merge key `<<` sets the merged keys at its position, overwriting keys that came before it.
+ *
+ * Only the fields the reconciler models are typed; everything else is decoded generically (`raw`), so a
+ * YAML-level error anywhere in the file still fails it, as in Prow.
+ */
+export type GoType =
+  | { kind: 'string' }
+  | { kind: 'bool' }
+  /** `name` is Go's type name in messages: int, int32, int64. */
+  | { kind: 'int'; name: string }
+  /** A type whose UnmarshalJSON takes a Go duration string (v1.Duration, metav1.Duration). */
+  | { kind: 'duration' }
+  | { kind: 'slice'; elem: GoType }
+  | { kind: 'map'; elem: GoType }
+  | GoStruct
+  /** Anything the port does not type: kept as plain JSON. */
+  | { kind: 'raw' };
+
+export interface GoStruct {
+  kind: 'struct';
+  /** Go's qualified type name, e.g. `config.Presubmit`. */
+  name: string;
+  fields: Record<string, GoType>;
+  /** Keep keys the port does not model (a partially modeled Kubernetes type) instead of dropping them. */
+  open?: boolean;
+}
+
+/** One UnmarshalTypeError (or a rejected duration), located by its path in the decoded value. */
+export interface DecodeProblem {
+  /** Keys and indexes from the document root, e.g. ['presubmits', 'org/repo', 3, 'always_run']. */
+  location: (string | number)[];
+  message: string;
+}
+
+export function goTypeName(t: GoType): string {
+  switch (t.kind) {
+    case 'string':
+    case 'bool':
+      return t.kind;
+    case 'int':
+      return t.name;
+    case 'duration':
+      return 'v1.Duration';
+    case 'slice':
+      return `[]${goTypeName(t.elem)}`;
+    case 'map':
+      return `map[string]${goTypeName(t.elem)}`;
+    case 'struct':
+      return t.name;
+    case 'raw':
+      return 'interface {}';
+  }
+}
+
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  int: [-(2n ** 63n), 2n ** 63n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+};
+
+// Go's time.ParseDuration syntax.
+const goDuration = /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
+
+// go-yaml v2's alias-expansion guard against "billion laughs" documents (decode.go allowedAliasRatio).
+function allowedAliasRatio(decodeCount: number): number {
+  if (decodeCount <= 400_000) return 0.99;
+  if (decodeCount >= 4_000_000) return 0.1;
+  return 0.99 - 0.89 * ((decodeCount - 400_000) / 3_600_000);
+}
+
+const foldedFields = new WeakMap<GoStruct, Map<string, string>>();
+function fieldFor(t: GoStruct, key: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(t.fields, key)) return key;
+  let folded = foldedFields.get(t);
+  if (!folded) {
+    folded = new Map(Object.keys(t.fields).map((name) => [name.toLowerCase(), name]));
+    foldedFields.set(t, folded);
+  }
+  return folded.get(key.toLowerCase());
+}
+
+/** Sets a key on a plain object; `__proto__` becomes an ordinary own property. */
+function setKey(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function describe(s: GoScalar): string {
+  return s.kind === 'string' ? 'string' : s.kind === 'bool' ? 'bool' : 'number';
+}
+
+function checkMarshalable(s: GoScalar): void {
+  if (s.kind === 'float' && !Number.isFinite(s.value)) {
+    throw new GoYamlError(
+      `json: unsupported value: ${Number.isNaN(s.value) ? 'NaN' : s.value > 0 ? '+Inf' : '-Inf'}`,
+    );
+  }
+}
+
+class Decoder {
+  readonly problems: DecodeProblem[] = [];
+  private decodeCount = 0;
+  private aliasCount = 0;
+  private aliasDepth = 0;
+  private readonly expanding = new Set<YamlNode>();
+  private structName = '';
+  private readonly fieldStack: string[] = [];
+  private readonly location: (string | number)[] = [];
+
+  private count(): void {
+    this.decodeCount++;
+    if (this.aliasDepth > 0) this.aliasCount++;
+    if (
+      this.aliasCount > 100 &&
+      this.decodeCount > 1000 &&
+      this.aliasCount / this.decodeCount > allowedAliasRatio(this.decodeCount)
+    ) {
+      throw new GoYamlError('yaml: document contains excessive aliasing');
+    }
+  }
+
+  /** Follows an alias with go-yaml's self-reference check, running `fn` on the anchored node. */
+  private throughAlias<T>(node: YamlNode, fn: (target: YamlNode) => T): T {
+    if (node.kind !== NodeKind.Alias) return fn(node);
+    if (this.expanding.has(node.target))
+      throw new GoYamlError(`yaml: anchor '${node.name}' value contains itself`);
+    this.expanding.add(node.target);
+    this.aliasDepth++;
+    try {
+      this.count();
+      return fn(node.target);
+    } finally {
+      this.aliasDepth--;
+      this.expanding.delete(node.target);
+    }
+  }
+
+  private typeError(value: string, t: GoType): void {
+    const target = goTypeName(t);
+    const message =
+      this.structName || this.fieldStack.length > 0
+        ? `json: cannot unmarshal ${value} into Go struct field ${this.structName}.${this.fieldStack.join('.')} of type ${target}`
+        : `json: cannot unmarshal ${value} into Go value of type ${target}`;
+    this.problems.push({ location: [...this.location], message });
+  }
+
+  decode(node: YamlNode | undefined, t: GoType): unknown {
+    if (!node) return undefined;
+    this.count();
+    return this.throughAlias(node, (n) => {
+      switch (n.kind) {
+        case NodeKind.Scalar:
+          return this.scalar(resolveScalar(n.value, n.tag, n.plain), t);
+        case NodeKind.Mapping:
+          if (t.kind === 'struct') return this.struct(n, t);
+          if (t.kind === 'map') return this.map(n, t.elem);
+          if (t.kind === 'raw') return this.map(n, t);
+          this.typeError('object', t);
+          this.map(n, { kind: 'raw' });
+          return undefined;
+        case NodeKind.Sequence: {
+          if (t.kind !== 'slice' && t.kind !== 'raw') {
+            this.typeError('array', t);
+            for (const child of n.children) this.decode(child, { kind: 'raw' });
+            return undefined;
+          }
+          const elem: GoType = t.kind === 'slice' ? t.elem : t;
+          return n.children.map((child, index) => {
+            this.location.push(index);
+            const value = this.decode(child, elem);
+            this.location.pop();
+            // A null element of a typed slice is the element's zero value.
+            return value === undefined && elem.kind !== 'raw' ? zeroValue(elem) : value;
+          });
+        }
+        default:
+          throw new Error('unreachable: alias resolved above');
+      }
+    });
+  }
+
+  private scalar(s: GoScalar, t: GoType): unknown {
+    if (t.kind === 'string') return goScalarText(s);
+    if (s.kind === 'null') return t.kind === 'raw' ? null : undefined;
+    checkMarshalable(s);
+    switch (t.kind) {
+      case 'raw':
+        return s.kind === 'int' ? Number(s.text) : s.value;
+      case 'bool':
+        if (s.kind === 'bool') return s.value;
+        break;
+      case 'int': {
+        if (s.kind !== 'int' && s.kind !== 'float') break;
+        const text = goJsonNumberText(s);
+        const [min, max] = INT_RANGES[t.name] ?? (INT_RANGES.int as [bigint, bigint]);
+        if (/^-?[0-9]+$/.test(text) && BigInt(text) >= min && BigInt(text) <= max) return Number(text);
+        this.typeError(`number ${text}`, t);
+        return undefined;
+      }
+      case 'duration':
+        if (s.kind !== 'string') {
+          this.problems.push({
+            location: [...this.location],
+            message: `json: cannot unmarshal ${describe(s)} into Go value of type string`,
+          });
+          return undefined;
+        }
+        if (!goDuration.test(s.value)) {
+          this.problems.push({
+            location: [...this.location],
+            message: `time: invalid duration ${JSON.stringify(s.value)}`,
+          });
+          return undefined;
+        }
+        return s.value;
+    }
+    this.typeError(describe(s), t);
+    return undefined;
+  }
+
+  /** The mapping's keys and values after go-yaml's duplicate-key and merge-key rules. */
+  private entries(node: MappingNode): Map<string, YamlNode> {
+    const entries = new Map<string, YamlNode>();
+    this.mergeInto(entries, node);
+    return entries;
+  }
+
+  private mergeInto(entries: Map<string, YamlNode>, node: MappingNode): void {
+    const children = node.children;
+    for (let i = 0; i + 1 < children.length; i += 2) {
+      const key = children[i] as YamlNode;
+      const value = children[i + 1] as YamlNode;
+      if (
+        key.kind === NodeKind.Scalar &&
+        key.value === '<<' &&
+        ((key.plain && key.tag === undefined) || key.tag === MERGE_TAG)
+      ) {
+        this.merge(entries, value);
+        continue;
+      }
+      this.count();
+      const text = this.throughAlias(key, (k) => {
+        if (k.kind !== NodeKind.Scalar)
+          throw new GoYamlError('yaml: invalid map key: a key must be a scalar');
+        return goMapKey(resolveScalar(k.value, k.tag, k.plain));
+      });
+      entries.delete(text); // a repeated key keeps the last value
+      entries.set(text, value);
+    }
+  }
+
+  private merge(entries: Map<string, YamlNode>, value: YamlNode): void {
+    const wantMap = (): never => {
+      throw new GoYamlError('yaml: map merge requires map or sequence of maps as the value');
+    };
+    this.count();
+    if (value.kind === NodeKind.Sequence) {
+      // go-yaml steps backwards so that earlier maps take precedence.
+      for (let i = value.children.length - 1; i >= 0; i--) {
+        const item = value.children[i] as YamlNode;
+        this.count();
+        this.throughAlias(item, (m) =>
+          m.kind === NodeKind.Mapping ? this.mergeInto(entries, m) : wantMap(),
+        );
+      }
+      return;
+    }
+    this.throughAlias(value, (m) => (m.kind === NodeKind.Mapping ? this.mergeInto(entries, m) : wantMap()));
+  }
+
+  private sortedEntries(node: MappingNode): [string, YamlNode][] {
+    // encoding/json sees the keys in the order json.Marshal wrote them: sorted.
+    return [...this.entries(node)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  private map(node: MappingNode, elem: GoType): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.sortedEntries(node)) {
+      this.location.push(key);
+      const decoded = this.decode(value, elem);
+      this.location.pop();
+      setKey(out, key, decoded === undefined ? (elem.kind === 'raw' ? null : zeroValue(elem)) : decoded);
+    }
+    return out;
+  }
+
+  private struct(node: MappingNode, t: GoStruct): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of this.sortedEntries(node)) {
+      const field = fieldFor(t, key);
+      this.location.push(field ?? key);
+      if (field === undefined) {
+        const raw = this.decode(value, { kind: 'raw' });
+        if (t.open) setKey(out, key, raw);
+      } else {
+        const savedStruct = this.structName;
+        this.structName = t.name.slice(t.name.indexOf('.') + 1);
+        this.fieldStack.push(field);
+        const decoded = this.decode(value, t.fields[field] as GoType);
+        this.fieldStack.pop();
+        this.structName = savedStruct;
+        if (decoded !== undefined) out[field] = decoded;
+      }
+      this.location.pop();
+    }
+    return out;
+  }
+}
+
+/** The zero value Go leaves for a null element of a typed slice or map. */
+function zeroValue(t: GoType): unknown {
+  switch (t.kind) {
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'int':
+      return 0;
+    case 'struct':
+      return {};
+    default:
+      return null;
+  }
+}
+
+export interface DecodedDocument<T> {
+  /** Undefined for a file with no document, which Prow reads as empty. */
+  value: T | undefined;
+  problems: DecodeProblem[];
+}
+
+/**
+ * Decodes a parsed document into `t`. Throws GoYamlError (with sigs.k8s.io/yaml's `error converting YAML
+ * to JSON: ` prefix) when the YAML to JSON step fails; type errors are collected in `problems`.
+ */
+export function decodeDocument<T>(root: YamlNode | undefined, t: GoType): DecodedDocument<T> {
+  const decoder = new Decoder();
+  try {
+    const value = decoder.decode(root, t) as T | undefined;
+    return { value, problems: decoder.problems };
+  } catch (error) {
+    if (error instanceof GoYamlError)
+      throw new GoYamlError(`error converting YAML to JSON: ${error.message}`);
+    throw error;
+  }
+}

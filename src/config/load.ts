@@ -1,0 +1,201 @@
+import { silentLogger, type Logger } from '../log';
+import { ConfigReader } from './config-reader';
+import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
+import { ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
+import { buildPresubmitIndex } from './index-model';
+import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
+import {
+  defaultPeriodic,
+  defaultPostsubmit,
+  defaultPresubmit,
+  type Defaulted,
+  type DefaultedPostsubmit,
+  type DefaultedPresubmit,
+  type ProwSettings,
+} from './job-defaults';
+import { jobRegexError, presubmitRegexError } from './job-regexes';
+import {
+  validatePeriodics,
+  validatePostsubmits,
+  validatePresubmits,
+  type JobListProblem,
+} from './job-validation';
+import type { ParseCache } from './parse-cache';
+import { readTriggers } from './plugin-config';
+import { prowSettings, readConfigVersion, readProwConfig } from './prow-config';
+import type { ConfigProblem, ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
+
+/**
+ * Loading and validating the Prow configuration the way Prow's `config.Load` does (V1–V12), failing
+ * closed (V14): every problem of the whole configuration is collected and the load throws
+ * ConfigInvalidError listing them, or ConfigReadError when an I/O error may pass on retry. A load never
+ * returns a partial or empty configuration.
+ */
+
+export interface LoadOptions {
+  /** Reuse decoded files across loads (keyed by content hash): a reload decodes only changed files. */
+  cache?: ParseCache;
+  logger?: Logger;
+}
+
+/** The fields of a defaulted presubmit that Presubmit carries (everything but internal decode state). */
+const CARRIED_FIELDS = [
+  'namespace',
+  'max_concurrency',
+  'error_on_eviction',
+  'labels',
+  'annotations',
+  'decorate',
+  'decoration_config',
+  'spec',
+  'pipeline_run_spec',
+  'tekton_pipeline_run_spec',
+  'extra_refs',
+  'reporter_config',
+  'rerun_auth_config',
+  'hidden',
+  'prowjob_defaults',
+  'job_queue_name',
+  'path_alias',
+  'clone_uri',
+  'skip_submodules',
+  'clone_depth',
+  'skip_fetch_head',
+  'run_before_merge',
+] as const;
+
+/** A defaulted presubmit as the shared model (types.ts): required fields set, the rest when present. */
+export function toPresubmit(d: DefaultedPresubmit): Presubmit {
+  const p: Presubmit = {
+    name: d.name,
+    context: d.context,
+    always_run: d.always_run ?? false,
+    optional: d.optional ?? false,
+    skip_report: d.skip_report ?? false,
+    trigger: d.trigger,
+    rerun_command: d.rerun_command,
+    agent: d.agent,
+    cluster: d.cluster,
+  };
+  if (d.run_if_changed) p.run_if_changed = d.run_if_changed;
+  if (d.skip_if_only_changed) p.skip_if_only_changed = d.skip_if_only_changed;
+  if (d.branches && d.branches.length > 0) p.branches = d.branches;
+  if (d.skip_branches && d.skip_branches.length > 0) p.skip_branches = d.skip_branches;
+  const target = p as unknown as Record<string, unknown>;
+  for (const field of CARRIED_FIELDS) if (d[field] !== undefined) target[field] = d[field];
+  return p;
+}
+
+function located(list: readonly Sourced<DecodedJobBase>[], problem: JobListProblem): ConfigProblem {
+  const file = problem.index !== undefined ? list[problem.index]?.file : list[0]?.file;
+  const out: ConfigProblem = { message: problem.message };
+  if (file) out.file = file;
+  if (problem.job) out.job = problem.job;
+  return out;
+}
+
+/** Defaults one list of jobs, recording preset and regex errors (V6, V7). */
+function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name: string }>(
+  reader: ConfigReader,
+  list: readonly Sourced<T>[],
+  defaulter: (job: T) => Defaulted<D>,
+  regexError: (name: string, job: D) => string | undefined,
+): D[] {
+  return list.map(({ job, file }) => {
+    const defaulted = defaulter(job);
+    const name = defaulted.job.name;
+    const where = name ? { file, job: name } : { file };
+    if (defaulted.error) reader.add({ ...where, message: defaulted.error });
+    const regex = regexError(name, defaulted.job);
+    if (regex) reader.add({ ...where, message: `could not set regex: ${regex}` });
+    return defaulted.job;
+  });
+}
+
+function finalizeJobs(
+  reader: ConfigReader,
+  settings: ProwSettings,
+  jobs: ReturnType<typeof emptyJobConfig>,
+): PresubmitsByRepo<Presubmit> {
+  const presubmits: PresubmitsByRepo<Presubmit> = {};
+  for (const repo of [...jobs.presubmits.keys()].sort()) {
+    const list = jobs.presubmits.get(repo) ?? [];
+    const defaulted = defaultAll<DecodedPresubmit, DefaultedPresubmit>(
+      reader,
+      list,
+      (job) => defaultPresubmit(job, repo, settings),
+      presubmitRegexError,
+    );
+    for (const problem of validatePresubmits(defaulted, settings)) reader.add(located(list, problem));
+    presubmits[repo] = defaulted.map(toPresubmit);
+  }
+  for (const repo of [...jobs.postsubmits.keys()].sort()) {
+    const list = jobs.postsubmits.get(repo) ?? [];
+    const defaulted = defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
+      reader,
+      list,
+      (job) => defaultPostsubmit(job, repo, settings),
+      jobRegexError,
+    );
+    for (const problem of validatePostsubmits(defaulted, settings)) reader.add(located(list, problem));
+  }
+  const periodics = defaultAll(
+    reader,
+    jobs.periodics,
+    (job) => defaultPeriodic(job, settings),
+    () => undefined,
+  );
+  for (const problem of validatePeriodics(periodics, settings)) reader.add(located(jobs.periodics, problem));
+  return presubmits;
+}
+
+/** Loads and validates the configuration; throws ConfigInvalidError or ConfigReadError. */
+export async function loadConfig(source: ConfigSource, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const logger = options.logger ?? silentLogger;
+  const started = Date.now();
+  const reader = new ConfigReader(options.cache);
+  try {
+    const prow = await readProwConfig(reader, source);
+    const settings = prow && prowSettings(reader, source.configPath, prow);
+    const jobs = emptyJobConfig();
+    if (prow) mergeJobFile(reader, jobs, source.configPath, prow);
+    await readJobConfig(reader, source.jobConfigPath, jobs);
+    const triggers = await readTriggers(reader, source);
+    const configVersion = prow ? await readConfigVersion(reader, source.configPath) : undefined;
+    if (!settings || !prow) throw new ConfigInvalidError(reader.problems);
+    settings.presets = jobs.presets.map((p) => p.job);
+    const presubmits = finalizeJobs(reader, settings, jobs);
+    if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
+    const index = buildPresubmitIndex(presubmits, configVersion);
+    const loaded: LoadedConfig = {
+      index,
+      presubmits,
+      prowjobNamespace: settings.prowjobNamespace,
+      podNamespace: settings.podNamespace,
+      schedulerEnabled: prow.scheduler?.enabled ?? false,
+      triggers,
+    };
+    logger.info('config loaded', {
+      revision: index.revision,
+      configVersion,
+      repositories: Object.keys(presubmits).length,
+      presubmits: Object.values(presubmits).reduce((n, list) => n + list.length, 0),
+      durationMs: Date.now() - started,
+      cacheHits: options.cache?.hits,
+      cacheMisses: options.cache?.misses,
+    });
+    return loaded;
+  } catch (error) {
+    if (error instanceof ConfigInvalidError) {
+      logger.error('config invalid', {
+        problems: error.problems.length,
+        first: formatProblem(error.problems[0] ?? { message: '' }),
+      });
+    } else if (error instanceof ConfigReadError) {
+      logger.warn('config read failed, may pass on retry', { path: error.path, code: error.code });
+    }
+    throw error;
+  } finally {
+    options.cache?.sweep();
+  }
+}

@@ -1,0 +1,482 @@
+import type { GoStruct, GoType } from './go-json-decode';
+
+/**
+ * The Go types Prow decodes its config files into (pkg/config, pkg/apis/prowjobs/v1, k8s.io/api/core/v1,
+ * pkg/plugins), as far as the reconciler reads or Prow's validation looks at them. Field names are the
+ * JSON tags; the struct names appear in type errors exactly as Go prints them. Kubernetes types the port
+ * only passes through are `open` (their unmodeled fields are kept as plain JSON) or `raw`.
+ */
+
+const str: GoType = { kind: 'string' };
+const bool: GoType = { kind: 'bool' };
+const int: GoType = { kind: 'int', name: 'int' };
+const int64: GoType = { kind: 'int', name: 'int64' };
+const int32: GoType = { kind: 'int', name: 'int32' };
+const raw: GoType = { kind: 'raw' };
+const duration: GoType = { kind: 'duration' };
+const strings: GoType = { kind: 'slice', elem: str };
+const stringMap: GoType = { kind: 'map', elem: str };
+const slice = (elem: GoType): GoType => ({ kind: 'slice', elem });
+const map = (elem: GoType): GoType => ({ kind: 'map', elem });
+const struct = (name: string, fields: Record<string, GoType>, open = false): GoStruct => ({
+  kind: 'struct',
+  name,
+  fields,
+  open,
+});
+
+const envVar = struct('v1.EnvVar', { name: str, value: str, valueFrom: raw });
+const volumeMount = struct('v1.VolumeMount', {
+  name: str,
+  readOnly: bool,
+  recursiveReadOnly: str,
+  mountPath: str,
+  subPath: str,
+  mountPropagation: str,
+  subPathExpr: str,
+});
+const keyToPaths = slice(struct('v1.KeyToPath', { key: str, path: str, mode: int32 }));
+const volume = struct(
+  'v1.Volume',
+  {
+    name: str,
+    secret: struct('v1.SecretVolumeSource', {
+      secretName: str,
+      items: keyToPaths,
+      defaultMode: int32,
+      optional: bool,
+    }),
+    configMap: struct('v1.ConfigMapVolumeSource', {
+      name: str,
+      items: keyToPaths,
+      defaultMode: int32,
+      optional: bool,
+    }),
+    hostPath: struct('v1.HostPathVolumeSource', { path: str, type: str }),
+    emptyDir: struct('v1.EmptyDirVolumeSource', { medium: str, sizeLimit: raw }),
+  },
+  true,
+);
+const toleration = struct('v1.Toleration', {
+  key: str,
+  operator: str,
+  value: str,
+  effect: str,
+  tolerationSeconds: int64,
+});
+const resourceRequirements = struct('v1.ResourceRequirements', {
+  limits: map(raw),
+  requests: map(raw),
+  claims: raw,
+});
+const securityContext = struct(
+  'v1.SecurityContext',
+  {
+    privileged: bool,
+    runAsUser: int64,
+    runAsGroup: int64,
+    runAsNonRoot: bool,
+    readOnlyRootFilesystem: bool,
+    allowPrivilegeEscalation: bool,
+    procMount: str,
+  },
+  true,
+);
+const container = struct(
+  'v1.Container',
+  {
+    name: str,
+    image: str,
+    command: strings,
+    args: strings,
+    workingDir: str,
+    env: slice(envVar),
+    resources: resourceRequirements,
+    volumeMounts: slice(volumeMount),
+    imagePullPolicy: str,
+    securityContext,
+    restartPolicy: str,
+    stdin: bool,
+    stdinOnce: bool,
+    tty: bool,
+    terminationMessagePath: str,
+    terminationMessagePolicy: str,
+  },
+  true,
+);
+
+export const podSpecType = struct(
+  'v1.PodSpec',
+  {
+    volumes: slice(volume),
+    initContainers: slice(container),
+    containers: slice(container),
+    restartPolicy: str,
+    terminationGracePeriodSeconds: int64,
+    activeDeadlineSeconds: int64,
+    dnsPolicy: str,
+    nodeSelector: stringMap,
+    serviceAccountName: str,
+    automountServiceAccountToken: bool,
+    nodeName: str,
+    hostNetwork: bool,
+    hostPID: bool,
+    hostIPC: bool,
+    shareProcessNamespace: bool,
+    hostname: str,
+    subdomain: str,
+    schedulerName: str,
+    tolerations: slice(toleration),
+    priorityClassName: str,
+    priority: int32,
+    runtimeClassName: str,
+    enableServiceLinks: bool,
+  },
+  true,
+);
+
+const secretName = struct('v1.OauthTokenSecret', { name: str, key: str });
+
+export const decorationConfigType = struct('v1.DecorationConfig', {
+  timeout: duration,
+  grace_period: duration,
+  utility_images: struct('v1.UtilityImages', {
+    clonerefs: str,
+    initupload: str,
+    entrypoint: str,
+    sidecar: str,
+  }),
+  resources: struct('v1.Resources', {
+    clonerefs: resourceRequirements,
+    initupload: resourceRequirements,
+    place_entrypoint: resourceRequirements,
+    sidecar: resourceRequirements,
+  }),
+  gcs_configuration: struct('v1.GCSConfiguration', {
+    bucket: str,
+    path_prefix: str,
+    path_strategy: str,
+    default_org: str,
+    default_repo: str,
+    mediaTypes: stringMap,
+    job_url_prefix: str,
+    local_output_dir: str,
+    compress_file_types: strings,
+  }),
+  gcs_credentials_secret: str,
+  s3_credentials_secret: str,
+  default_service_account_name: str,
+  ssh_key_secrets: strings,
+  ssh_host_fingerprints: strings,
+  blobless_fetch: bool,
+  sparse_checkout_files: strings,
+  skip_cloning: bool,
+  cookiefile_secret: str,
+  oauth_token_secret: secretName,
+  github_api_endpoints: strings,
+  github_app_id: str,
+  github_app_private_key_secret: struct('v1.GitHubAppPrivateKeySecret', { name: str, key: str }),
+  censor_secrets: bool,
+  censoring_options: struct('v1.CensoringOptions', {
+    censoring_concurrency: int64,
+    censoring_buffer_size: int,
+    include_directories: strings,
+    exclude_directories: strings,
+    minimum_secret_length: int,
+  }),
+  upload_ignores_interrupts: bool,
+  set_limit_equals_memory_request: bool,
+  default_memory_request: raw,
+  scheduling_options: struct('v1.SchedulingOptions', { affinity: raw, tolerations: slice(toleration) }),
+  pod_pending_timeout: duration,
+  pod_running_timeout: duration,
+  pod_unscheduled_timeout: duration,
+  run_as_user: int64,
+  run_as_group: int64,
+  fs_group: int64,
+});
+
+const prowJobDefaultType = struct('v1.ProwJobDefault', { resultstore_config: raw, tenant_id: str });
+
+const refsType = struct('v1.Refs', {
+  org: str,
+  repo: str,
+  repo_link: str,
+  base_ref: str,
+  base_sha: str,
+  base_link: str,
+  pulls: raw,
+  path_alias: str,
+  work_dir: bool,
+  clone_uri: str,
+  skip_submodules: bool,
+  clone_depth: int,
+  skip_fetch_head: bool,
+  blobless_fetch: bool,
+});
+
+/** JobBase with its embedded UtilityConfig, as the fields of the job struct that embeds it. */
+const jobBaseFields: Record<string, GoType> = {
+  name: str,
+  labels: stringMap,
+  max_concurrency: int,
+  agent: str,
+  cluster: str,
+  namespace: str,
+  error_on_eviction: bool,
+  spec: podSpecType,
+  pipeline_run_spec: raw,
+  tekton_pipeline_run_spec: raw,
+  annotations: stringMap,
+  reporter_config: raw,
+  rerun_auth_config: struct('v1.RerunAuthConfig', {
+    allow_anyone: bool,
+    github_team_ids: slice(int),
+    github_team_slugs: raw,
+    github_users: strings,
+    github_orgs: strings,
+  }),
+  hidden: bool,
+  prowjob_defaults: prowJobDefaultType,
+  job_queue_name: str,
+  decorate: bool,
+  path_alias: str,
+  clone_uri: str,
+  skip_submodules: bool,
+  clone_depth: int,
+  skip_fetch_head: bool,
+  extra_refs: slice(refsType),
+  decoration_config: decorationConfigType,
+};
+
+const brancherAndMatcher: Record<string, GoType> = {
+  skip_branches: strings,
+  branches: strings,
+  run_if_changed: str,
+  skip_if_only_changed: str,
+  context: str,
+  skip_report: bool,
+  jenkins_spec: struct('config.JenkinsSpec', { github_branch_source_job: bool }),
+};
+
+export const presubmitType = struct('config.Presubmit', {
+  ...jobBaseFields,
+  always_run: bool,
+  optional: bool,
+  trigger: str,
+  rerun_command: str,
+  run_before_merge: bool,
+  ...brancherAndMatcher,
+});
+
+export const postsubmitType = struct('config.Postsubmit', {
+  ...jobBaseFields,
+  always_run: bool,
+  ...brancherAndMatcher,
+});
+
+export const periodicType = struct('config.Periodic', {
+  ...jobBaseFields,
+  interval: str,
+  minimum_interval: str,
+  cron: str,
+  tags: strings,
+  retry: struct('config.Retry', { run_all: bool, attempts: int, interval: str }),
+});
+
+export const presetType = struct('config.Preset', {
+  labels: stringMap,
+  env: slice(envVar),
+  volumes: slice(volume),
+  volumeMounts: slice(volumeMount),
+  tolerations: slice(toleration),
+});
+
+const jobConfigFields: Record<string, GoType> = {
+  presets: slice(presetType),
+  presubmits: map(slice(presubmitType)),
+  postsubmits: map(slice(postsubmitType)),
+  periodics: slice(periodicType),
+  decorate_all_jobs: bool,
+  prow_ignored: raw,
+};
+
+/** A job config file (`--job-config-path`). */
+export const jobConfigType = struct('config.JobConfig', jobConfigFields);
+
+const decorationEntry = struct('config.DefaultDecorationConfigEntry', {
+  repo: str,
+  cluster: str,
+  config: decorationConfigType,
+});
+
+const prowConfigFields: Record<string, GoType> = {
+  prowjob_namespace: str,
+  pod_namespace: str,
+  log_level: str,
+  plank: struct('config.Plank', {
+    job_url_template: str,
+    report_template: str,
+    report_templates: stringMap,
+    max_concurrency: int,
+    max_goroutines: int,
+    allow_concurrent_postsubmit_jobs: bool,
+    pod_pending_timeout: duration,
+    pod_running_timeout: duration,
+    pod_unscheduled_timeout: duration,
+    max_revivals: int,
+    default_decoration_configs: map(decorationConfigType),
+    default_decoration_config_entries: slice(decorationEntry),
+    job_url_prefix_config: stringMap,
+    job_queue_capacities: map(int),
+  }),
+  scheduler: struct('config.Scheduler', { enabled: bool }),
+  prowjob_default_entries: slice(
+    struct('config.ProwJobDefaultEntry', { repo: str, cluster: str, config: prowJobDefaultType }),
+  ),
+  default_job_timeout: duration,
+  disabled_clusters: strings,
+};
+
+/** The Prow config file (`--config-path`): ProwConfig with the job config inline. */
+export const prowConfigFileType = struct('config.Config', { ...prowConfigFields, ...jobConfigFields });
+
+/**
+ * Every key of Prow's ProwConfig: the ones a supplemental Prow config may not set are all of these but
+ * `branch-protection`, `slack_reporter_configs` and `tide` (V3); keys outside this list are unknown
+ * fields, which Prow drops.
+ */
+export const prowConfigKeys = [
+  'config_version_sha',
+  'tide',
+  'plank',
+  'pipeline',
+  'sinker',
+  'deck',
+  'branch-protection',
+  'gerrit',
+  'github_reporter',
+  'horologium',
+  'slack_reporter_configs',
+  'in_repo_config',
+  'gangway',
+  'moonraker',
+  'scheduler',
+  'jenkins_operators',
+  'prowjob_namespace',
+  'pod_namespace',
+  'log_level',
+  'push_gateway',
+  'owners_dir_denylist',
+  'pubsub_subscriptions',
+  'pubsub_triggers',
+  'github',
+  'status_error_link',
+  'default_job_timeout',
+  'managed_webhooks',
+  'prowjob_default_entries',
+  'disabled_clusters',
+];
+
+/** Keys of Tide (with its inline TideGitHubConfig); a supplemental config may set only two of them. */
+export const tideKeys = [
+  'gerrit',
+  'sync_period',
+  'max_goroutines',
+  'batch_size_limit',
+  'prioritize_existing_batches',
+  'github_merge_blocks_policy',
+  'status_update_period',
+  'queries',
+  'merge_method',
+  'merge_commit_template',
+  'target_url',
+  'target_urls',
+  'pr_status_base_url',
+  'pr_status_base_urls',
+  'blocker_label',
+  'squash_label',
+  'rebase_label',
+  'merge_label',
+  'context_options',
+  'priority',
+  'display_all_tide_queries_in_status',
+];
+
+/**
+ * A supplemental Prow config (`--supplemental-prow-config-dir`): ProwConfig only, no jobs. Every
+ * ProwConfig key is kept (untyped where the port does not model it) to check which ones it sets.
+ */
+export const supplementalProwConfigType = struct('config.ProwConfig', {
+  ...Object.fromEntries(prowConfigKeys.map((key) => [key, raw])),
+  ...prowConfigFields,
+});
+
+export const triggerType = struct('plugins.Trigger', {
+  repos: strings,
+  trusted_apps: strings,
+  trusted_org: str,
+  join_org_url: str,
+  only_org_members: bool,
+  ignore_ok_to_test: bool,
+  trigger_github_workflows: bool,
+  org_invite: raw,
+});
+
+/** Keys of plugins.Configuration; a supplemental plugin config may set only the mergeable ones. */
+export const pluginConfigKeys = [
+  'plugins',
+  'external_plugins',
+  'owners',
+  'approve',
+  'blockades',
+  'blunderbuss',
+  'rifle',
+  'bugzilla',
+  'branch_cleaner',
+  'cat',
+  'cherry_pick_approved',
+  'cherry_pick_unapproved',
+  'config_updater',
+  'dco',
+  'golint',
+  'goose',
+  'heart',
+  'label',
+  'lgtm',
+  'jira',
+  'milestone_applier',
+  'release_note',
+  'repo_milestone',
+  'project_config',
+  'project_manager',
+  'require_matching_label',
+  'retitle',
+  'slack',
+  'sigmention',
+  'size',
+  'triggers',
+  'welcome',
+  'override',
+  'help',
+  'invalid_commit_msg',
+];
+export const mergeablePluginConfigKeys = [
+  'approve',
+  'bugzilla',
+  'external_plugins',
+  'label',
+  'lgtm',
+  'plugins',
+  'triggers',
+  'welcome',
+];
+
+/**
+ * The plugin config (`--plugin-config`): only `triggers:` is typed (R17); the other keys of
+ * plugins.Configuration are kept untyped to check what a supplemental plugin config sets.
+ */
+export const pluginConfigType = struct('plugins.Configuration', {
+  ...Object.fromEntries(pluginConfigKeys.map((key) => [key, raw])),
+  triggers: slice(triggerType),
+});
