@@ -1,5 +1,5 @@
 import type { Presubmit } from '../config/types';
-import { fillGoRequiredFields, prowJobSpecSchema } from './go-required-fields';
+import { encodeAsGo, prowJobSpecSchema } from './go-json-encoding';
 import { labelsAndAnnotationsForSpec, prowLabel } from './prowjob-labels';
 import type { JsonObject, ProwJob, ProwJobSpec, Pull, Refs } from './prowjob-types';
 
@@ -155,7 +155,7 @@ function presubmitSpec(job: Presubmit, refs: Refs): ProwJobSpec {
     prowjob_defaults: copyJson(job.prowjob_defaults),
     job_queue_name: job.job_queue_name,
   });
-  fillGoRequiredFields(spec, prowJobSpecSchema());
+  encodeAsGo(spec, prowJobSpecSchema());
   return spec;
 }
 

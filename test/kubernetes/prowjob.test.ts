@@ -64,7 +64,7 @@ describe('buildPresubmitProwJob (pjutil.NewPresubmit, spec §7.1)', () => {
         pod_spec: {
           containers: [
             {
-              // Go writes the container's non-omitempty `name` as "" (see go-required-fields.ts).
+              // Go writes the container's non-omitempty `name` as "" (see go-json-encoding.ts).
               name: '',
               image:
                 'us-central1-docker.pkg.dev/k8s-staging-test-infra/images/kubekins-e2e:v20260810-7619858115-master',

@@ -8,7 +8,7 @@
  * on stdout tells where the double listens and where the kubeconfig is. SIGINT or SIGTERM stops it.
  */
 import path from 'node:path';
-import { createLogger } from '../../log';
+import { createLogger, type Logger } from '../../log';
 import { projectRoot } from '../../project-root';
 import { startKubernetesDouble, type KubernetesDouble } from './server';
 
@@ -58,9 +58,13 @@ export function parseKubernetesDoubleArgs(argv: readonly string[]): KubernetesDo
   return command;
 }
 
-export async function runKubernetesDouble(argv: readonly string[]): Promise<KubernetesDouble> {
+/** Starts the double, writes its kubeconfig and reports where both are (one JSON line). */
+export async function runKubernetesDouble(
+  argv: readonly string[],
+  report: (line: string) => void = (line) => process.stdout.write(line),
+  logger: Logger = createLogger({ component: 'kubernetes-double' }),
+): Promise<KubernetesDouble> {
   const command = parseKubernetesDoubleArgs(argv);
-  const logger = createLogger({ component: 'kubernetes-double' });
   const double = await startKubernetesDouble({
     port: command.port,
     namespace: command.namespaces,
@@ -68,23 +72,25 @@ export async function runKubernetesDouble(argv: readonly string[]): Promise<Kube
     logger,
   });
   const kubeconfig = double.writeKubeconfig(command.kubeconfigOut);
-  process.stdout.write(
-    JSON.stringify({ url: double.url, namespaces: command.namespaces, kubeconfig }) + '\n',
-  );
-  const stop = (): void => {
-    double.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  report(JSON.stringify({ url: double.url, namespaces: command.namespaces, kubeconfig }) + '\n');
   return double;
 }
 
 if (require.main === module) {
-  runKubernetesDouble(process.argv.slice(2)).catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(2);
-  });
+  runKubernetesDouble(process.argv.slice(2)).then(
+    (double) => {
+      const stop = (): void => {
+        double.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
 }

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { prowJobSchema, type SchemaNode } from '../../kubernetes/go-required-fields';
+import { prowJobSchema, type SchemaNode } from '../../kubernetes/go-json-encoding';
 import {
   dnsSubdomainErrors,
   labelValueErrors,
@@ -12,7 +12,8 @@ import { invalid, type StatusCause, StatusError } from './status-objects';
  * What the API server does to a ProwJob before storing it, for a CRD with a structural schema:
  * prune unknown fields (with a warning, or a 422 under `fieldValidation=Strict`), apply schema defaults,
  * then validate object metadata and the CRD's `openAPIV3Schema` (the committed copy,
- * src/kubernetes/schemas/prowjob-v1.schema.json). Ajv 8 validates the standard keywords; the
+ * src/kubernetes/schemas/prowjob-v1.schema.json). Null properties are dropped first, as the server
+ * does for non-nullable fields. Ajv 8 validates the standard keywords; the
  * `x-kubernetes-*` extensions get their Kubernetes meaning here: `preserve-unknown-fields` stops
  * pruning, `list-type: set|map` (with `list-map-keys`) forbids duplicates, the others only describe
  * merge behaviour or are already expressed as `anyOf` (int-or-string).
@@ -209,6 +210,11 @@ function prune(value: unknown, schema: SchemaNode, path: string, unknown: string
     typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
   for (const [key, child] of Object.entries(value)) {
     const childPath = path ? `${path}.${key}` : key;
+    // The API server drops nulls of non-nullable fields before defaulting (none here is nullable).
+    if (child === null && schema.properties?.[key]?.nullable !== true) {
+      delete value[key];
+      continue;
+    }
     const childSchema = schema.properties?.[key] ?? additional;
     if (childSchema) prune(child, childSchema, childPath, unknown);
     else if (!preserve && schema.additionalProperties !== true) {

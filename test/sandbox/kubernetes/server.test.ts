@@ -216,6 +216,17 @@ describe('Kubernetes double over plain HTTP', () => {
     expect(res.body.spec).toMatchObject({ tekton_pipeline_run_spec: { v1beta1: { anything: { goes: 1 } } } });
   });
 
+  it('drops null fields before validating, as the API server does for non-nullable fields', async () => {
+    const job = prowJob('nulls');
+    (job.spec as Record<string, unknown>).decoration_config = null;
+    ((job.spec as { pod_spec: { containers: Record<string, unknown>[] } }).pod_spec.containers[0] ?? {}).env =
+      null;
+    const res = await request('POST', collection(), job);
+    expect(res.status).toBe(201);
+    expect(res.body.spec).not.toHaveProperty('decoration_config');
+    expect(res.headers.get('warning')).toBeNull();
+  });
+
   it('applies schema defaults (container port protocol TCP)', async () => {
     const res = await request('POST', collection(), prowJob('defaults'));
     const containers = (res.body.spec as { pod_spec: { containers: { ports: unknown[] }[] } }).pod_spec
