@@ -146,7 +146,16 @@ export function createProwJobClient(options: ProwJobClientOptions): ProwJobCreat
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const logger = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
-  const server = kubeConfig.getCurrentCluster()?.server ?? '(no cluster)';
+  const cluster = kubeConfig.getCurrentCluster();
+  const server = cluster?.server ?? '(no cluster)';
+  if (!cluster) throw new Error('Kubernetes client: the kubeconfig has no current cluster');
+  if (server.startsWith('http:') && !cluster.skipTLSVerify) {
+    // client-node would refuse every request; say so once, here, instead of retrying a config error.
+    throw new Error(
+      `Kubernetes client: cluster ${cluster.name} uses plain HTTP (${server}); @kubernetes/client-node ` +
+        'requires insecure-skip-tls-verify: true in the kubeconfig for that',
+    );
+  }
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const target = { group: prowJobGroup, version: prowJobVersion, namespace, plural: prowJobPlural };
 

@@ -69,7 +69,7 @@ export function labelsAndAnnotationsForSpec(
     labels[key] = truncatedLabelValue(value);
     annotations[key] = value;
   }
-  const refs = spec.refs ?? (spec.extra_refs?.[0] as ProwJobSpec['refs']);
+  const refs = spec.refs ?? (spec.extra_refs?.[0] as unknown as ProwJobSpec['refs']);
   if (refs) {
     labels[prowLabel.org] = refs.org;
     labels[prowLabel.repo] = refs.repo;

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -181,6 +181,19 @@ describe('ProwJob client through a kubeconfig file (client-node against the Kube
     expect(err).toBeInstanceOf(KubernetesApiError);
     expect(err).toMatchObject({ status: 404, reason: 'NotFound', retryable: false });
     expect((err as Error).message).toContain('namespaces "nowhere" not found');
+  });
+
+  it('refuses at construction a plain-HTTP cluster without insecure-skip-tls-verify', () => {
+    const file = path.join(dir, 'http-strict');
+    writeFileSync(
+      file,
+      double.kubeconfig().replace('insecure-skip-tls-verify: true', 'insecure-skip-tls-verify: false'),
+    );
+    expect(() =>
+      createProwJobClientFromFlags({ kubeconfig: file, noInClusterConfig: true }, { namespace: 'prow' }),
+    ).toThrow(
+      /^Kubernetes client: cluster kubernetes-double uses plain HTTP \(http:\/\/127\.0\.0\.1:\d+\); .*insecure-skip-tls-verify: true/,
+    );
   });
 
   it('reports a server that is not listening as retryable', async () => {
