@@ -130,7 +130,10 @@ export interface SliceResult {
   components: number;
 }
 
-export function sliceDescription(full: JsonObject, operationIds: readonly string[] = slicedOperations): SliceResult {
+export function sliceDescription(
+  full: JsonObject,
+  operationIds: readonly string[] = slicedOperations,
+): SliceResult {
   const wanted = new Set(operationIds);
   const paths: JsonObject = {};
   const found = new Set<string>();
@@ -200,10 +203,13 @@ async function main(): Promise<void> {
     readFileSync(path.join(packageDir, 'generated', 'api.github.com.json'), 'utf8'),
   ) as JsonObject;
   const { slice, operations, components } = sliceDescription(full);
-  (slice.info as JsonObject)['x-sliced-from'] = `@octokit/openapi@${pkg.version} generated/api.github.com.json`;
+  (slice.info as JsonObject)['x-sliced-from'] =
+    `@octokit/openapi@${pkg.version} generated/api.github.com.json`;
   // Format the way the repository's prettier check expects, so the committed file stays stable.
   // Resolved from the working directory (the project), since the compiled script may run elsewhere.
-  const prettier = createRequire(path.join(process.cwd(), 'package.json'))('prettier') as typeof import('prettier');
+  const prettier = createRequire(path.join(process.cwd(), 'package.json'))(
+    'prettier',
+  ) as typeof import('prettier');
   const text = await prettier.format(JSON.stringify(slice), { parser: 'json', printWidth: 110 });
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'github-openapi-slice.json');

@@ -5,6 +5,7 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { silentLogger, type Logger } from '../log';
 import { enableConditionalRequests } from './conditional-requests';
+import { pacedFetch } from './write-pacing';
 
 /**
  * The one place that builds the GitHub client (architecture: "one place builds each outside
@@ -40,7 +41,10 @@ export interface GitHubClientOptions {
   /** Retries after a primary limit (default 2) and after a secondary limit (default 2). */
   maxRateLimitRetries?: number;
   maxSecondaryRetries?: number;
-  /** Minimum gap between mutating requests, ms (GitHub asks for 1000; tests use 0). */
+  /**
+   * Minimum gap between mutating requests, ms (GitHub asks for 1000; tests use 0): the minTime of
+   * plugin-throttling's write group, and the pause after each answered write (write-pacing.ts).
+   */
   writeSpacingMs?: number;
   /** Requests in flight at once through this client (plugin-throttling's default 10). */
   maxConcurrent?: number;
@@ -74,11 +78,17 @@ function octokitLog(logger: Logger) {
   };
 }
 
-function build(options: GitHubClientOptions, auth: Record<string, unknown> | string, app: boolean): GitHubClient {
+function build(
+  options: GitHubClientOptions,
+  auth: Record<string, unknown> | string,
+  app: boolean,
+): GitHubClient {
   const logger = (options.logger ?? silentLogger).child({ component: 'github-client' });
   const maxWait = options.maxRateLimitWaitSeconds ?? 60;
   const maxPrimary = options.maxRateLimitRetries ?? 2;
   const maxSecondary = options.maxSecondaryRetries ?? 2;
+  // Bottleneck spaces write starts inside Octokit; pacedFetch also holds the gap on the wire.
+  const writeSpacing = options.writeSpacingMs ?? 1000;
   // `global` and `auth` are read by plugin-throttling at run time but missing from its types, hence
   // a variable instead of an object literal. Per-client groups: the plugin's defaults are shared by
   // every client in the process and would couple tests and instances.
@@ -86,15 +96,37 @@ function build(options: GitHubClientOptions, auth: Record<string, unknown> | str
     retryAfterBaseValue: options.rateLimitBaseMs ?? 1000,
     global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrent ?? 10 }),
     auth: new Bottleneck.Group({ maxConcurrent: 1 }),
-    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeSpacingMs ?? 1000 }),
-    onRateLimit: (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writeSpacing }),
+    onRateLimit: (
+      retryAfter: number,
+      o: { method: string; url: string },
+      _k: unknown,
+      retryCount: number,
+    ) => {
       const again = retryCount < maxPrimary && retryAfter <= maxWait;
-      logger.warn('github primary rate limit', { method: o.method, url: o.url, retryAfter, retryCount, again });
+      logger.warn('github primary rate limit', {
+        method: o.method,
+        url: o.url,
+        retryAfter,
+        retryCount,
+        again,
+      });
       return again;
     },
-    onSecondaryRateLimit: (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number) => {
+    onSecondaryRateLimit: (
+      retryAfter: number,
+      o: { method: string; url: string },
+      _k: unknown,
+      retryCount: number,
+    ) => {
       const again = retryCount < maxSecondary && retryAfter <= maxWait;
-      logger.warn('github secondary rate limit', { method: o.method, url: o.url, retryAfter, retryCount, again });
+      logger.warn('github secondary rate limit', {
+        method: o.method,
+        url: o.url,
+        retryAfter,
+        retryCount,
+        again,
+      });
       return again;
     },
   };
@@ -103,7 +135,7 @@ function build(options: GitHubClientOptions, auth: Record<string, unknown> | str
     userAgent: options.userAgent ?? 'status-reconciler',
     ...(app ? { authStrategy: createAppAuth, auth } : { auth }),
     log: octokitLog(logger),
-    request: options.fetch ? { fetch: options.fetch } : {},
+    request: { fetch: pacedFetch(options.fetch ?? globalThis.fetch, writeSpacing) },
     throttle,
     retry: {
       retries: options.retries ?? 3,
@@ -126,14 +158,19 @@ export async function createGitHubClient(options: GitHubClientOptions): Promise<
     if (!a.token) throw new Error('github client: auth.token is empty');
     return build(options, a.token, false);
   }
-  if (!a.privateKey.includes('PRIVATE KEY')) throw new Error('github client: auth.privateKey is not a PEM private key');
+  if (!a.privateKey.includes('PRIVATE KEY'))
+    throw new Error('github client: auth.privateKey is not a PEM private key');
   let installationId = a.installationId;
   if (installationId === undefined) {
     if (!a.installationRepo) {
       throw new Error('github client: App auth needs auth.installationId or auth.installationRepo');
     }
     // The App's JWT finds the installation on the repository's owner (apps/get-repo-installation).
-    const appClient = build({ ...options, conditionalRequests: false }, { appId: a.appId, privateKey: a.privateKey }, true);
+    const appClient = build(
+      { ...options, conditionalRequests: false },
+      { appId: a.appId, privateKey: a.privateKey },
+      true,
+    );
     const { data } = await appClient.rest.apps.getRepoInstallation(a.installationRepo);
     installationId = data.id;
   }

@@ -9,7 +9,12 @@ import type { Octokit } from '@octokit/rest';
  */
 interface CachedResponse {
   etag: string;
-  response: { status: number; url: string; headers: Record<string, string | number | undefined>; data: unknown };
+  response: {
+    status: number;
+    url: string;
+    headers: Record<string, string | number | undefined>;
+    data: unknown;
+  };
 }
 
 const maxEntries = 2000;
@@ -21,7 +26,9 @@ export function enableConditionalRequests(octokit: Octokit, app: boolean): void 
     const { method, url } = octokit.request.endpoint.parse(options);
     if (method !== 'GET' || url.includes('/app/installations/')) return request(options);
     // Only the auth layer knows the token; it is hashed at once and never kept or logged.
-    const auth = (await (app ? octokit.auth({ type: 'installation' }) : octokit.auth())) as { token?: string };
+    const auth = (await (app ? octokit.auth({ type: 'installation' }) : octokit.auth())) as {
+      token?: string;
+    };
     const key = `${createHash('sha256')
       .update(auth.token ?? '')
       .digest('hex')} ${method} ${url}`;

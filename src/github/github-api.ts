@@ -71,7 +71,9 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
 }
 
 const statusOf = (err: unknown): number | undefined =>
-  typeof err === 'object' && err !== null && 'status' in err ? Number((err as { status: unknown }).status) : undefined;
+  typeof err === 'object' && err !== null && 'status' in err
+    ? Number((err as { status: unknown }).status)
+    : undefined;
 
 export class GitHubApi {
   constructor(private readonly octokit: GitHubClient) {}
@@ -96,7 +98,11 @@ export class GitHubApi {
   }
 
   /** R14/R20: every open PR on every base branch, 100 per page. */
-  async listOpenPullRequests(org: string, repo: string, opts: CallOptions = {}): Promise<PullRequestSummary[]> {
+  async listOpenPullRequests(
+    org: string,
+    repo: string,
+    opts: CallOptions = {},
+  ): Promise<PullRequestSummary[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.pulls.list, {
       owner: org,
       repo,
@@ -126,7 +132,12 @@ export class GitHubApi {
   }
 
   /** R15: changed file names (GitHub stops at 3000). */
-  async listPullRequestFiles(org: string, repo: string, number: number, opts: CallOptions = {}): Promise<string[]> {
+  async listPullRequestFiles(
+    org: string,
+    repo: string,
+    number: number,
+    opts: CallOptions = {},
+  ): Promise<string[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.pulls.listFiles, {
       owner: org,
       repo,
@@ -140,7 +151,12 @@ export class GitHubApi {
    * R20/R22: the latest status per context. paginate() would return page objects here (the body has
    * `url`, github-api.md §4), so pages are walked and their `statuses` concatenated.
    */
-  async getCombinedStatus(org: string, repo: string, sha: string, opts: CallOptions = {}): Promise<CommitStatus[]> {
+  async getCombinedStatus(
+    org: string,
+    repo: string,
+    sha: string,
+    opts: CallOptions = {},
+  ): Promise<CommitStatus[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.getCombinedStatusForRef, {
       owner: org,
       repo,
@@ -150,20 +166,33 @@ export class GitHubApi {
     return this.collect(
       pages,
       (page) =>
-        (page as { statuses: { context: string; state: string; description: string | null; target_url: string | null }[] }).statuses.map(
-          (s) => ({
-            context: s.context,
-            state: s.state as CommitStatus['state'],
-            description: s.description ?? '',
-            target_url: s.target_url ?? '',
-          }),
-        ),
+        (
+          page as {
+            statuses: {
+              context: string;
+              state: string;
+              description: string | null;
+              target_url: string | null;
+            }[];
+          }
+        ).statuses.map((s) => ({
+          context: s.context,
+          state: s.state as CommitStatus['state'],
+          description: s.description ?? '',
+          target_url: s.target_url ?? '',
+        })),
       opts.signal,
     );
   }
 
   /** R20.5/R22.4: empty fields are left out of the body, as Prow's `omitempty` does. */
-  async createStatus(org: string, repo: string, sha: string, status: StatusWrite, opts: CallOptions = {}): Promise<void> {
+  async createStatus(
+    org: string,
+    repo: string,
+    sha: string,
+    status: StatusWrite,
+    opts: CallOptions = {},
+  ): Promise<void> {
     await this.octokit.rest.repos.createCommitStatus({
       owner: org,
       repo,
@@ -212,7 +241,12 @@ export class GitHubApi {
   /** R17.3: 204 collaborator, 404 not. */
   async isCollaborator(org: string, repo: string, user: string, opts: CallOptions = {}): Promise<boolean> {
     try {
-      await this.octokit.rest.repos.checkCollaborator({ owner: org, repo, username: user, request: { signal: opts.signal } });
+      await this.octokit.rest.repos.checkCollaborator({
+        owner: org,
+        repo,
+        username: user,
+        request: { signal: opts.signal },
+      });
       return true;
     } catch (err) {
       if (statusOf(err) === 404) return false;
@@ -221,7 +255,12 @@ export class GitHubApi {
   }
 
   /** R17.6: label names of a PR (its issue). */
-  async listIssueLabels(org: string, repo: string, number: number, opts: CallOptions = {}): Promise<string[]> {
+  async listIssueLabels(
+    org: string,
+    repo: string,
+    number: number,
+    opts: CallOptions = {},
+  ): Promise<string[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.issues.listLabelsOnIssue, {
       owner: org,
       repo,

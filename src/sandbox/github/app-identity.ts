@@ -1,4 +1,11 @@
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * The sandbox GitHub App: a generated RSA key pair, JWT verification as GitHub does it, and the
@@ -84,7 +91,15 @@ export class AppIdentity {
     const inst = this.installationTokens.get(token);
     if (inst) {
       if (inst.expiresAt <= this.now()) return { ok: false, status: 401, message: 'Bad credentials' };
-      return { ok: true, caller: { kind: 'installation', installationId: inst.installationId, token, expiresAt: inst.expiresAt } };
+      return {
+        ok: true,
+        caller: {
+          kind: 'installation',
+          installationId: inst.installationId,
+          token,
+          expiresAt: inst.expiresAt,
+        },
+      };
     }
     const login = this.personalTokens.get(token);
     if (login) return { ok: true, caller: { kind: 'user', login, token } };
@@ -108,11 +123,17 @@ export class AppIdentity {
       return fail('A JSON web token could not be decoded');
     }
     const nowS = Math.floor(this.now() / 1000);
-    if (typeof payload.iat !== 'number' || !Number.isInteger(payload.iat) || payload.iat > nowS + clockSkewS) {
+    if (
+      typeof payload.iat !== 'number' ||
+      !Number.isInteger(payload.iat) ||
+      payload.iat > nowS + clockSkewS
+    ) {
       return fail("'Issued at' claim ('iat') must be an Integer representing a time in the past.");
     }
     if (typeof payload.exp !== 'number' || payload.exp <= nowS) {
-      return fail("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.");
+      return fail(
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.",
+      );
     }
     if (payload.exp - payload.iat > maxJwtLifetimeS) {
       return fail("'Expiration time' claim ('exp') is too far in the future.");

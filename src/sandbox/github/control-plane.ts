@@ -74,11 +74,19 @@ export function stateSnapshot(double: GitHubDouble) {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-export function handleControlPlane(double: GitHubDouble, req: ControlRequest, res: ServerResponse, log: Logger): void {
+export function handleControlPlane(
+  double: GitHubDouble,
+  req: ControlRequest,
+  res: ServerResponse,
+  log: Logger,
+): void {
   const route = `${req.method} ${req.url.pathname.replace(/\/+$/, '')}`;
   const json = (): unknown => (req.raw.trim() === '' ? {} : JSON.parse(req.raw));
   try {
@@ -93,7 +101,8 @@ export function handleControlPlane(double: GitHubDouble, req: ControlRequest, re
       return send(res, 200, { ok: true });
     }
     if (route === 'GET /_sandbox/faults') return send(res, 200, double.faults.list());
-    if (route === 'POST /_sandbox/faults') return send(res, 201, double.faults.add(checkFaultSpec(json(), 'fault')));
+    if (route === 'POST /_sandbox/faults')
+      return send(res, 201, double.faults.add(checkFaultSpec(json(), 'fault')));
     if (route === 'DELETE /_sandbox/faults') {
       double.faults.clear();
       return send(res, 200, { ok: true });

@@ -78,7 +78,8 @@ export class FaultPlan {
       const m = f.match;
       if (m.method && m.method.toUpperCase() !== method) continue;
       if (m.operationId && m.operationId !== operationId) continue;
-      if (m.path !== undefined && !(typeof m.path === 'string' ? new RegExp(m.path) : m.path).test(path)) continue;
+      if (m.path !== undefined && !(typeof m.path === 'string' ? new RegExp(m.path) : m.path).test(path))
+        continue;
       f.remaining--;
       f.fired++;
       return f.action;

@@ -78,7 +78,10 @@ const maxBodyBytes = 1 << 20;
 function identityOf(caller: Caller, remote: string): { id: string; describe: string } {
   switch (caller.kind) {
     case 'installation':
-      return { id: `installation:${caller.installationId}`, describe: `installation ID ${caller.installationId}` };
+      return {
+        id: `installation:${caller.installationId}`,
+        describe: `installation ID ${caller.installationId}`,
+      };
     case 'user':
       return { id: `user:${caller.login.toLowerCase()}`, describe: `user ID ${caller.login}` };
     case 'app':
@@ -100,6 +103,11 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** A body already turned into JSON text, so it is serialized once per response. */
+class SerializedBody {
+  constructor(readonly text: string) {}
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -143,7 +151,8 @@ class Double implements GitHubDouble {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.log.error('github double failed a request', { err: err as Error });
-        if (!res.headersSent) this.send(res, 500, { message: 'GitHub double error', documentation_url: docsUrl });
+        if (!res.headersSent)
+          this.send(res, 500, { message: 'GitHub double error', documentation_url: docsUrl });
       });
     });
   }
@@ -205,7 +214,9 @@ class Double implements GitHubDouble {
 
   latestStatus(owner: string, repo: string, sha: string, context: string): StatusRecord | undefined {
     const r = this.repoOrThrow(owner, repo);
-    return this.state.combinedStatus(r, sha.toLowerCase()).latest.find((s) => s.context.toLowerCase() === context.toLowerCase());
+    return this.state
+      .combinedStatus(r, sha.toLowerCase())
+      .latest.find((s) => s.context.toLowerCase() === context.toLowerCase());
   }
 
   statusHistory(owner: string, repo: string, sha: string): StatusRecord[] {
@@ -239,8 +250,14 @@ class Double implements GitHubDouble {
     });
   }
 
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = body === undefined ? '' : JSON.stringify(body);
+  /** `body` may come serialized already (the ETag needed the text). */
+  private send(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void {
+    const text = body === undefined ? '' : body instanceof SerializedBody ? body.text : JSON.stringify(body);
     res.writeHead(status, {
       ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
       'content-length': String(Buffer.byteLength(text)),
@@ -259,14 +276,15 @@ class Double implements GitHubDouble {
     }
 
     const route = matchRoute(this.routes, method, url.pathname);
-    const operationId = route?.route.operationId ?? (method === 'POST' && url.pathname === '/graphql' ? 'graphql' : undefined);
+    const operationId =
+      route?.route.operationId ?? (method === 'POST' && url.pathname === '/graphql' ? 'graphql' : undefined);
     const write =
       method !== 'GET' && method !== 'HEAD' && operationId !== 'apps/create-installation-access-token';
     const auth = this.identity.authenticate(req.headers.authorization);
     const hash = auth.ok && auth.caller.kind !== 'anonymous' ? tokenHash(auth.caller.token) : undefined;
     let faultName: string | undefined;
-    let identity: string | undefined;
-    let entered = false;
+    // Set once the caller is known; read by the closures below when the answer completes.
+    const flight: { identity?: string; entered: boolean } = { entered: false };
     const record = (status: number) => {
       this.requests.record({
         method,
@@ -276,26 +294,38 @@ class Double implements GitHubDouble {
         status,
         tokenHash: hash,
         write,
-        apiVersion: typeof req.headers['x-github-api-version'] === 'string' ? req.headers['x-github-api-version'] : undefined,
+        apiVersion:
+          typeof req.headers['x-github-api-version'] === 'string'
+            ? req.headers['x-github-api-version']
+            : undefined,
         fault: faultName,
         startedAt,
         endedAt: this.now(),
       });
-      if (entered && identity) this.limits.leave(identity);
-      entered = false;
+      if (flight.entered && flight.identity) this.limits.leave(flight.identity);
+      flight.entered = false;
     };
-    // The log entry is written when the answer is complete or the connection is gone.
+    // The log entry is written once: when the answer is sent, or when the connection is gone
+    // without one (status 0).
     let answered: number | undefined;
-    res.once('close', () => record(answered ?? 0));
+    let recorded = false;
+    const recordOnce = () => {
+      if (recorded) return;
+      recorded = true;
+      record(answered ?? 0);
+    };
+    res.once('close', recordOnce);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       answered = status;
       this.send(res, status, body, {
         'x-github-request-id': randomUUID().toUpperCase(),
         'x-github-media-type': 'github.v3; format=json',
         'x-github-api-version-selected': apiVersion,
-        ...(identity ? this.limits.headers(identity) : {}),
+        ...(flight.identity ? this.limits.headers(flight.identity) : {}),
         ...headers,
       });
+      // Recorded in the same tick as the answer, so a client in this process always finds it logged.
+      recordOnce();
     };
 
     const raw = await readBody(req);
@@ -323,7 +353,7 @@ class Double implements GitHubDouble {
     if (!auth.ok) return reply(auth.status, { message: auth.message, documentation_url: docsUrl });
     const caller = auth.caller;
     const who = identityOf(caller, req.socket.remoteAddress ?? '127.0.0.1');
-    identity = who.id;
+    flight.identity = who.id;
 
     const denied = authorizationProblem(operationId, caller);
     if (denied) return this.replyValidated(reply, method, url, operationId, denied);
@@ -332,14 +362,22 @@ class Double implements GitHubDouble {
     if (!free) {
       const primary = this.limits.checkPrimary(who.id, who.describe);
       if (!primary.ok) {
-        return reply(primary.status, { message: primary.message, documentation_url: docsUrl }, primary.headers);
+        return reply(
+          primary.status,
+          { message: primary.message, documentation_url: docsUrl },
+          primary.headers,
+        );
       }
     }
     const secondary = this.limits.enter(who.id, write);
     if (!secondary.ok) {
-      return reply(secondary.status, { message: secondaryLimitMessage, documentation_url: docsUrl }, secondary.headers);
+      return reply(
+        secondary.status,
+        { message: secondaryLimitMessage, documentation_url: docsUrl },
+        secondary.headers,
+      );
     }
-    entered = true;
+    flight.entered = true;
     if (delayMs > 0) {
       faultName = 'delay';
       await sleep(delayMs);
@@ -389,10 +427,12 @@ class Double implements GitHubDouble {
     });
 
     // Conditional requests (§6): the ETag covers body and token, so another token's ETag misses.
+    let serialized: SerializedBody | undefined;
     if (method === 'GET' && result.status === 200) {
+      serialized = new SerializedBody(JSON.stringify(result.body));
       const etag = `W/"${createHash('sha256')
         .update(hash ?? '')
-        .update(JSON.stringify(result.body))
+        .update(serialized.text)
         .digest('hex')
         .slice(0, 40)}"`;
       result.headers = { ...result.headers, etag };
@@ -403,7 +443,7 @@ class Double implements GitHubDouble {
       }
     }
     if (!free) this.limits.spend(who.id);
-    return this.replyValidated(reply, method, url, operationId, result);
+    return this.replyValidated(reply, method, url, operationId, result, serialized);
   }
 
   /** Emits a response only if it satisfies the schema; otherwise records a violation and answers 500. */
@@ -413,10 +453,18 @@ class Double implements GitHubDouble {
     url: URL,
     operationId: string,
     result: OperationResult,
+    serialized?: SerializedBody,
   ): void {
     const problems = this.validator.validateResponse(operationId, result.status, result.body);
     if (problems.length > 0) {
-      const violation = { at: this.now(), method, path: url.pathname, operationId, status: result.status, problems };
+      const violation = {
+        at: this.now(),
+        method,
+        path: url.pathname,
+        operationId,
+        status: result.status,
+        problems,
+      };
       this.violations.push(violation);
       this.log.error('github double: response violates GitHub schema', { ...violation });
       return reply(500, {
@@ -424,7 +472,7 @@ class Double implements GitHubDouble {
         documentation_url: docsUrl,
       });
     }
-    reply(result.status, result.body, result.headers);
+    reply(result.status, serialized ?? result.body, result.headers);
   }
 
   /** Returns true when the fault answered (or dropped) the request itself. */
@@ -451,7 +499,11 @@ class Double implements GitHubDouble {
         const who = identityOf(caller, req.socket.remoteAddress ?? '127.0.0.1');
         this.limits.exhaust(who.id, fault.resetInSeconds * 1000);
         const headers = { ...this.limits.headers(who.id), 'x-ratelimit-remaining': '0' };
-        reply(fault.status ?? 403, { message: `API rate limit exceeded for ${who.describe}.`, documentation_url: docsUrl }, headers);
+        reply(
+          fault.status ?? 403,
+          { message: `API rate limit exceeded for ${who.describe}.`, documentation_url: docsUrl },
+          headers,
+        );
         return true;
       }
       case 'secondary-limit':

@@ -117,13 +117,15 @@ export class GitHubState {
       });
     }
     for (const r of scenario.repos ?? []) {
-      if (!this.users.has(key(r.owner))) this.user(r.owner, this.orgs.has(key(r.owner)) ? 'Organization' : 'User');
+      if (!this.users.has(key(r.owner)))
+        this.user(r.owner, this.orgs.has(key(r.owner)) ? 'Organization' : 'User');
       const branches = new Map(Object.entries(r.branches));
       const repo: RepoRecord = {
         id: this.id(),
         owner: r.owner,
         name: r.name,
-        defaultBranch: r.defaultBranch ?? (branches.has('main') ? 'main' : ([...branches.keys()][0] as string)),
+        defaultBranch:
+          r.defaultBranch ?? (branches.has('main') ? 'main' : ([...branches.keys()][0] as string)),
         collaborators: new Map((r.collaborators ?? []).map((c) => [key(c), this.user(c).login])),
         branches,
         commits: new Set([...branches.values(), ...(r.commits ?? [])]),
@@ -226,7 +228,10 @@ export class GitHubState {
   ): StatusRecord | StatusRejection {
     const commit = key(sha);
     if (!repo.commits.has(commit)) {
-      return { status: 422, body: { message: `No commit found for SHA: ${sha}`, documentation_url: statusDocs } };
+      return {
+        status: 422,
+        body: { message: `No commit found for SHA: ${sha}`, documentation_url: statusDocs },
+      };
     }
     if ((input.description ?? '').length > maxDescriptionLength) {
       return {
@@ -245,7 +250,9 @@ export class GitHubState {
         },
       };
     }
-    const same = (repo.statuses.get(commit) ?? []).filter((s) => key(s.context) === key(input.context)).length;
+    const same = (repo.statuses.get(commit) ?? []).filter(
+      (s) => key(s.context) === key(input.context),
+    ).length;
     if (same >= maxStatusesPerContext) {
       return {
         status: 422,

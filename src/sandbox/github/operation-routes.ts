@@ -57,7 +57,11 @@ export function buildRoutes(doc: OpenApiDocument): OperationRoute[] {
   return routes.sort((a, b) => a.pathParams.length - b.pathParams.length);
 }
 
-export function matchRoute(routes: OperationRoute[], method: string, pathname: string): RouteMatch | undefined {
+export function matchRoute(
+  routes: OperationRoute[],
+  method: string,
+  pathname: string,
+): RouteMatch | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
     const m = route.regex.exec(pathname);

@@ -34,7 +34,10 @@ export interface OperationResult {
 export type OperationHandler = (ctx: OperationContext) => OperationResult;
 
 export const docsUrl = 'https://docs.github.com/rest';
-const notFound = (): OperationResult => ({ status: 404, body: { message: 'Not Found', documentation_url: docsUrl } });
+const notFound = (): OperationResult => ({
+  status: 404,
+  body: { message: 'Not Found', documentation_url: docsUrl },
+});
 const maxPullRequestFiles = 3000;
 
 function repoOf(ctx: OperationContext): RepoRecord | undefined {
@@ -48,7 +51,11 @@ function paged(ctx: OperationContext, all: readonly unknown[]): OperationResult 
 
 /** Callers each operation accepts; GitHub answers others with these statuses and messages. */
 export function authorizationProblem(operationId: string, caller: Caller): OperationResult | undefined {
-  const appOnly = new Set(['apps/get-authenticated', 'apps/create-installation-access-token', 'apps/get-repo-installation']);
+  const appOnly = new Set([
+    'apps/get-authenticated',
+    'apps/create-installation-access-token',
+    'apps/get-repo-installation',
+  ]);
   if (operationId === 'rate-limit/get') return undefined;
   if (appOnly.has(operationId)) {
     if (caller.kind === 'app') return undefined;
@@ -65,7 +72,10 @@ export function authorizationProblem(operationId: string, caller: Caller): Opera
       return { status: 401, body: { message: 'Requires authentication', documentation_url: docsUrl } };
     }
     if (caller.kind === 'installation') {
-      return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: docsUrl } };
+      return {
+        status: 403,
+        body: { message: 'Resource not accessible by integration', documentation_url: docsUrl },
+      };
     }
   }
   if (operationId === 'repos/create-commit-status' && caller.kind === 'anonymous') {
@@ -135,7 +145,10 @@ export const operations: Record<string, OperationHandler> = {
     if (ctx.state.isOrgMember(org, user)) return { status: 204 };
     return {
       status: 404,
-      body: { message: 'User does not exist or is not a member of the organization', documentation_url: docsUrl },
+      body: {
+        message: 'User does not exist or is not a member of the organization',
+        documentation_url: docsUrl,
+      },
     };
   },
 
@@ -169,7 +182,11 @@ export const operations: Record<string, OperationHandler> = {
     if (!repo) return notFound();
     const ref = String(ctx.params.ref);
     const sha = ctx.state.resolveRef(repo, ref);
-    if (!sha) return { status: 404, body: { message: `No commit found for SHA: ${ref}`, documentation_url: docsUrl } };
+    if (!sha)
+      return {
+        status: 404,
+        body: { message: `No commit found for SHA: ${ref}`, documentation_url: docsUrl },
+      };
     const combined = ctx.state.combinedStatus(repo, sha);
     // Pages run over contexts; `state` and `total_count` describe all of them.
     const page = paginate(combined.latest, ctx.query, ctx.url);

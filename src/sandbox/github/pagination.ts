@@ -13,7 +13,10 @@ export const defaultPerPage = 30;
 
 export function paginate<T>(all: readonly T[], query: Record<string, unknown>, requestUrl: URL): Page<T> {
   const rawPerPage = Number(query.per_page ?? defaultPerPage);
-  const perPage = Math.min(maxPerPage, Math.max(1, Number.isFinite(rawPerPage) ? Math.floor(rawPerPage) : defaultPerPage));
+  const perPage = Math.min(
+    maxPerPage,
+    Math.max(1, Number.isFinite(rawPerPage) ? Math.floor(rawPerPage) : defaultPerPage),
+  );
   const rawPage = Number(query.page ?? 1);
   const page = Math.max(1, Number.isFinite(rawPage) ? Math.floor(rawPage) : 1);
   const last = Math.max(1, Math.ceil(all.length / perPage));

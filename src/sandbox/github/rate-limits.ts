@@ -54,8 +54,7 @@ export const secondaryLimitMessage =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
 
 export type LimitVerdict =
-  | { ok: true }
-  | { ok: false; status: 403 | 429; message: string; headers: Record<string, string> };
+  { ok: true } | { ok: false; status: 403 | 429; message: string; headers: Record<string, string> };
 
 export class RateLimits {
   private readonly buckets = new Map<string, Bucket>();
@@ -72,7 +71,9 @@ export class RateLimits {
   }
 
   get secondary(): SecondaryLimitOptions | undefined {
-    return this.options.secondary === false ? undefined : { ...githubLimits.secondary, ...this.options.secondary };
+    return this.options.secondary === false
+      ? undefined
+      : { ...githubLimits.secondary, ...this.options.secondary };
   }
 
   reset(): void {
@@ -142,7 +143,8 @@ export class RateLimits {
         message: secondaryLimitMessage,
         headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfter))) },
       });
-      if (s.maxConcurrent !== undefined && current >= s.maxConcurrent) return reject(s.retryAfterSeconds ?? 60);
+      if (s.maxConcurrent !== undefined && current >= s.maxConcurrent)
+        return reject(s.retryAfterSeconds ?? 60);
       if (contentCreating && s.writes && s.writes.length > 0) {
         const t = this.now();
         const longest = Math.max(...s.writes.map((w) => w.windowMs));
@@ -160,6 +162,11 @@ export class RateLimits {
     }
     this.inFlight.set(identity, current + 1);
     return { ok: true };
+  }
+
+  /** Requests of an identity being served now (e.g. `installation:99`). */
+  inFlightFor(identity: string): number {
+    return this.inFlight.get(identity) ?? 0;
   }
 
   leave(identity: string): void {

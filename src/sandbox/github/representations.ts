@@ -22,6 +22,9 @@ const nodeId = (kind: string, id: number): string => Buffer.from(`${kind}:${id}`
 const avatar = (id: number): string => `https://avatars.githubusercontent.com/u/${id}?v=4`;
 
 export class Representations {
+  // Repository bodies never change while a world is loaded, and a page of 100 PRs embeds 200 of them.
+  private readonly repositories = new WeakMap<RepoRecord, Schemas['repository']>();
+
   constructor(
     private readonly state: GitHubState,
     private readonly app: AppIdentity,
@@ -86,7 +89,11 @@ export class Representations {
 
   collaborator(login: string): Schemas['collaborator'] {
     const { user_view_type: _v, ...user } = this.userByLogin(login);
-    return { ...user, permissions: { pull: true, triage: true, push: true, maintain: false, admin: false }, role_name: 'write' };
+    return {
+      ...user,
+      permissions: { pull: true, triage: true, push: true, maintain: false, admin: false },
+      role_name: 'write',
+    };
   }
 
   private repoUrls(repo: RepoRecord) {
@@ -147,12 +154,15 @@ export class Representations {
   }
 
   repository(repo: RepoRecord): Schemas['repository'] {
+    const cached = this.repositories.get(repo);
+    if (cached) return cached;
     const full = `${repo.owner}/${repo.name}`;
-    return {
+    const host = new URL(this.origins.html).host;
+    const body: Schemas['repository'] = {
       ...this.repoUrls(repo),
       clone_url: `${this.origins.html}/${full}.git`,
-      git_url: `git://${new URL(this.origins.html).host}/${full}.git`,
-      ssh_url: `git@${new URL(this.origins.html).host}:${full}.git`,
+      git_url: `git://${host}/${full}.git`,
+      ssh_url: `git@${host}:${full}.git`,
       svn_url: `${this.origins.html}/${full}`,
       mirror_url: null,
       homepage: null,
@@ -184,6 +194,8 @@ export class Representations {
       web_commit_signoff_required: false,
       license: null,
     };
+    this.repositories.set(repo, body);
+    return body;
   }
 
   /** `description` is a plain string in pull-request-simple's inline label schema. */
@@ -255,7 +267,9 @@ export class Representations {
         commits: { href: `${api}/pulls/${pr.number}/commits` },
         statuses: { href: `${api}/statuses/${pr.headSha}` },
       },
-      author_association: (this.state.isOrgMember(repo.owner, pr.author) ? 'MEMBER' : 'CONTRIBUTOR') as Schemas['author-association'],
+      author_association: (this.state.isOrgMember(repo.owner, pr.author)
+        ? 'MEMBER'
+        : 'CONTRIBUTOR') as Schemas['author-association'],
       auto_merge: null,
       draft: pr.draft,
     };
@@ -367,7 +381,14 @@ export class Representations {
   }
 
   private permissions(): Schemas['app-permissions'] {
-    return { metadata: 'read', contents: 'read', pull_requests: 'read', statuses: 'write', issues: 'read', members: 'read' };
+    return {
+      metadata: 'read',
+      contents: 'read',
+      pull_requests: 'read',
+      statuses: 'write',
+      issues: 'read',
+      members: 'read',
+    };
   }
 
   integration(): NonNullable<Schemas['integration']> {
@@ -421,7 +442,12 @@ export class Representations {
   }
 
   installationToken(token: string, expiresAt: number): Schemas['installation-token'] {
-    return { token, expires_at: iso(expiresAt), permissions: this.permissions(), repository_selection: 'all' };
+    return {
+      token,
+      expires_at: iso(expiresAt),
+      permissions: this.permissions(),
+      repository_selection: 'all',
+    };
   }
 
   rateLimit(core: Bucket): Schemas['rate-limit-overview'] {

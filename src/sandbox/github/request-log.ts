@@ -43,8 +43,9 @@ export class RequestLog {
 
   /** Requests with this operationId (optionally only with this status). */
   count(operationId: string, status?: number): number {
-    return this.list.filter((r) => r.operationId === operationId && (status === undefined || r.status === status))
-      .length;
+    return this.list.filter(
+      (r) => r.operationId === operationId && (status === undefined || r.status === status),
+    ).length;
   }
 
   countsByOperation(): Record<string, number> {
@@ -81,7 +82,8 @@ export class RequestLog {
       .map((r) => r.startedAt)
       .sort((a, b) => a - b);
     let min = Infinity;
-    for (let i = 1; i < starts.length; i++) min = Math.min(min, (starts[i] as number) - (starts[i - 1] as number));
+    for (let i = 1; i < starts.length; i++)
+      min = Math.min(min, (starts[i] as number) - (starts[i - 1] as number));
     return min;
   }
 }

@@ -43,12 +43,17 @@ export function generateScenario(options: GenerateScenarioOptions): GitHubScenar
   const random = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const members = Array.from({ length: memberCount }, (_, i) => `member-${i}`);
-  const outsiders = Array.from({ length: Math.max(1, Math.floor(memberCount / 2)) }, (_, i) => `outsider-${i}`);
+  const outsiders = Array.from(
+    { length: Math.max(1, Math.floor(memberCount / 2)) },
+    (_, i) => `outsider-${i}`,
+  );
 
   const repoList: ScenarioRepo[] = [];
   for (let r = 0; r < repos; r++) {
     const name = `repo-${r}`;
-    const branchShas = Object.fromEntries(branches.map((b) => [b, syntheticSha(seed, org, name, 'branch', b)]));
+    const branchShas = Object.fromEntries(
+      branches.map((b) => [b, syntheticSha(seed, org, name, 'branch', b)]),
+    );
     const pulls: ScenarioPull[] = [];
     const statuses: Record<string, ScenarioStatus[]> = {};
     for (let n = 1; n <= prsPerRepo; n++) {

@@ -179,17 +179,21 @@ export function checkScenario(value: unknown, source = 'scenario'): GitHubScenar
   const seenRepos = new Set<string>();
   (value.repos ?? []).forEach((repo, i) => {
     const key = `${repo.owner}/${repo.name}`.toLowerCase();
-    if (seenRepos.has(key)) problems.push(`${source}: /repos/${i}: repository ${repo.owner}/${repo.name} listed twice`);
+    if (seenRepos.has(key))
+      problems.push(`${source}: /repos/${i}: repository ${repo.owner}/${repo.name} listed twice`);
     seenRepos.add(key);
     if (repo.defaultBranch && !(repo.defaultBranch in repo.branches)) {
       problems.push(`${source}: /repos/${i}/defaultBranch: branch ${repo.defaultBranch} is not in branches`);
     }
     const numbers = new Set<number>();
     (repo.pulls ?? []).forEach((pr, j) => {
-      if (numbers.has(pr.number)) problems.push(`${source}: /repos/${i}/pulls/${j}/number: #${pr.number} listed twice`);
+      if (numbers.has(pr.number))
+        problems.push(`${source}: /repos/${i}/pulls/${j}/number: #${pr.number} listed twice`);
       numbers.add(pr.number);
       if (!pr.baseSha && !(pr.baseRef in repo.branches)) {
-        problems.push(`${source}: /repos/${i}/pulls/${j}/baseRef: branch ${pr.baseRef} is not in branches and no baseSha is given`);
+        problems.push(
+          `${source}: /repos/${i}/pulls/${j}/baseRef: branch ${pr.baseRef} is not in branches and no baseSha is given`,
+        );
       }
     });
   });
@@ -203,13 +207,13 @@ export function loadScenarioFile(file: string): GitHubScenario {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`${file}: cannot read the scenario: ${(err as Error).message}`);
+    throw new Error(`${file}: cannot read the scenario: ${(err as Error).message}`, { cause: err });
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
   } catch (err) {
-    throw new Error(`${file}: not valid YAML: ${(err as Error).message}`);
+    throw new Error(`${file}: not valid YAML: ${(err as Error).message}`, { cause: err });
   }
   return checkScenario(parsed ?? {}, file);
 }

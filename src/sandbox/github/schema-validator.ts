@@ -21,7 +21,8 @@ export interface ValidatedRequest {
   body: unknown;
 }
 
-export type RequestCheck = { ok: true; request: ValidatedRequest } | { ok: false; status: 400 | 422; message: string };
+export type RequestCheck =
+  { ok: true; request: ValidatedRequest } | { ok: false; status: 400 | 422; message: string };
 
 const docId = 'github';
 
@@ -59,7 +60,9 @@ function describe(errors: ErrorObject[] | null | undefined): string {
     .map((e) => {
       const where = e.instancePath || '(root)';
       const allowed =
-        e.keyword === 'enum' ? ` ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}` : '';
+        e.keyword === 'enum'
+          ? ` ${JSON.stringify((e.params as { allowedValues: unknown[] }).allowedValues)}`
+          : '';
       return `${where} ${e.message ?? e.keyword}${allowed}`;
     })
     .join('; ');
@@ -120,15 +123,18 @@ export class GitHubSchemaValidator {
     const v = this.requestValidator(operationId);
     const params: Record<string, unknown> = { ...input.params };
     const query: Record<string, unknown> = { ...input.query };
-    if (!v.params(params)) return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.params.errors)}` };
-    if (!v.query(query)) return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.query.errors)}` };
+    if (!v.params(params))
+      return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.params.errors)}` };
+    if (!v.query(query))
+      return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.query.errors)}` };
     let body = input.body;
     if (v.body) {
       if (body === undefined) {
         if (v.bodyRequired) return { ok: false, status: 400, message: 'Problems parsing JSON' };
       } else {
         body = structuredClone(body);
-        if (!v.body(body)) return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.body.errors)}` };
+        if (!v.body(body))
+          return { ok: false, status: 422, message: `Invalid request.\n\n${describe(v.body.errors)}` };
       }
     }
     return { ok: true, request: { params, query, body } };
@@ -143,7 +149,8 @@ export class GitHubSchemaValidator {
     if (schema) return schema;
     // Errors the description does not list (401, 403, 429, 5xx), or lists without a body (404 on
     // membership checks), carry GitHub's error shapes in practice.
-    if (status >= 400) return { $ref: `#/components/schemas/${status === 422 ? 'validation-error' : 'basic-error'}` };
+    if (status >= 400)
+      return { $ref: `#/components/schemas/${status === 422 ? 'validation-error' : 'basic-error'}` };
     return undefined;
   }
 
@@ -155,9 +162,12 @@ export class GitHubSchemaValidator {
   validateResponse(operationId: string, status: number, body: unknown): string[] {
     const schema = this.responseSchema(operationId, status);
     if (!schema) {
-      return body === undefined ? [] : [`${operationId} ${status}: the description declares no body, one was sent`];
+      return body === undefined
+        ? []
+        : [`${operationId} ${status}: the description declares no body, one was sent`];
     }
-    if (body === undefined) return [`${operationId} ${status}: the description declares a body, none was sent`];
+    if (body === undefined)
+      return [`${operationId} ${status}: the description declares a body, none was sent`];
     const key = `${operationId} ${status}`;
     let validate = this.responseValidators.get(key);
     if (!validate) {
@@ -172,8 +182,28 @@ export class GitHubSchemaValidator {
     return problems;
   }
 
-  /** Expands `$ref` and combinators into the plain schemas that may describe a value. */
+  private readonly expanded = new WeakMap<JsonObject, JsonObject[]>();
+
+  /** Expands `$ref` and combinators into the plain schemas that may describe a value (memoized). */
   private branches(schemas: JsonValue[]): JsonObject[] {
+    if (
+      schemas.length === 1 &&
+      typeof schemas[0] === 'object' &&
+      schemas[0] !== null &&
+      !Array.isArray(schemas[0])
+    ) {
+      const one = schemas[0];
+      let hit = this.expanded.get(one);
+      if (!hit) {
+        hit = this.expand(schemas);
+        this.expanded.set(one, hit);
+      }
+      return hit;
+    }
+    return this.expand(schemas);
+  }
+
+  private expand(schemas: JsonValue[]): JsonObject[] {
     const out: JsonObject[] = [];
     const visit = (s: JsonValue | undefined, depth: number): void => {
       if (typeof s !== 'object' || s === null || Array.isArray(s) || depth > 20) return;
@@ -192,14 +222,19 @@ export class GitHubSchemaValidator {
     const candidates = this.branches(schemas);
     const found: string[] = [];
     if (Array.isArray(value)) {
-      const items = candidates.map((c) => c.items).filter((i): i is JsonObject => typeof i === 'object' && i !== null);
+      const items = candidates
+        .map((c) => c.items)
+        .filter((i): i is JsonObject => typeof i === 'object' && i !== null);
       if (items.length === 0) return [];
       value.forEach((v, i) => found.push(...this.undeclaredKeys(items, v, `${path}/${i}`)));
       return found;
     }
     const objectSchemas = candidates.filter((c) => c.type === 'object' || c.properties !== undefined);
     // A schema that allows any keys (no properties listed, or additionalProperties) settles it.
-    if (objectSchemas.length === 0 || objectSchemas.some((c) => c.properties === undefined || c.additionalProperties)) {
+    if (
+      objectSchemas.length === 0 ||
+      objectSchemas.some((c) => c.properties === undefined || c.additionalProperties)
+    ) {
       return [];
     }
     for (const [k, v] of Object.entries(value)) {

@@ -27,8 +27,17 @@ async function call(
   const auth = opts.auth === undefined ? `token ${token}` : opts.auth;
   const res = await fetch(double.url + path, {
     method,
-    headers: { ...(auth ? { authorization: auth } : {}), ...(opts.body ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+    headers: {
+      ...(auth ? { authorization: auth } : {}),
+      ...(opts.body ? { 'content-type': 'application/json' } : {}),
+      ...opts.headers,
+    },
+    body:
+      opts.body === undefined
+        ? undefined
+        : typeof opts.body === 'string'
+          ? opts.body
+          : JSON.stringify(opts.body),
     redirect: 'manual',
   });
   const text = await res.text();
@@ -84,11 +93,20 @@ describe('operations answer with GitHub semantics and schema-valid bodies', () =
     const list = (await call('GET', '/repos/acme/widgets/pulls')).body as Record<string, unknown>[];
     expect(list.map((p) => p.number)).toEqual([4, 2, 1]);
     expect(list.every((p) => !('mergeable' in p) && !('changed_files' in p))).toBe(true);
-    expect(list.find((p) => p.number === 2)).toMatchObject({ draft: true, base: { ref: 'release-1.0', sha: sha(2) } });
+    expect(list.find((p) => p.number === 2)).toMatchObject({
+      draft: true,
+      base: { ref: 'release-1.0', sha: sha(2) },
+    });
     const closed = (await call('GET', '/repos/acme/widgets/pulls?state=closed')).body as { number: number }[];
     expect(closed.map((p) => p.number)).toEqual([3]);
-    expect((await call('GET', '/repos/acme/widgets/pulls/1')).body).toMatchObject({ mergeable: true, changed_files: 2 });
-    expect((await call('GET', '/repos/acme/widgets/pulls/4')).body).toMatchObject({ mergeable: null, mergeable_state: 'unknown' });
+    expect((await call('GET', '/repos/acme/widgets/pulls/1')).body).toMatchObject({
+      mergeable: true,
+      changed_files: 2,
+    });
+    expect((await call('GET', '/repos/acme/widgets/pulls/4')).body).toMatchObject({
+      mergeable: null,
+      mergeable_state: 'unknown',
+    });
   });
 
   test('pagination: per_page default 30, clamped to 100, Link on the double origin', async () => {
@@ -110,7 +128,14 @@ describe('operations answer with GitHub semantics and schema-valid bodies', () =
   test('PR files stop at 3000; changed_files keeps the true count', async () => {
     const files = Array.from({ length: 3100 }, (_, i) => `f/${i}.go`);
     double.seed({
-      repos: [{ owner: 'acme', name: 'big', branches: { main: sha(1) }, pulls: [{ number: 9, author: 'alice', baseRef: 'main', headSha: sha(5), files }] }],
+      repos: [
+        {
+          owner: 'acme',
+          name: 'big',
+          branches: { main: sha(1) },
+          pulls: [{ number: 9, author: 'alice', baseRef: 'main', headSha: sha(5), files }],
+        },
+      ],
     });
     const last = await call('GET', '/repos/acme/big/pulls/9/files?per_page=100&page=30');
     expect((last.body as unknown[]).length).toBe(100);
@@ -139,29 +164,68 @@ describe('operations answer with GitHub semantics and schema-valid bodies', () =
 describe('commit statuses', () => {
   const post = (body: unknown, s = sha(11)) => call('POST', `/repos/acme/widgets/statuses/${s}`, { body });
 
-  test.each<[string, GitHubScenario['repos'], string, number]>([
-    ['no statuses', [], 'pending', 0],
-    ['all success', [['a', 'success']], 'success', 1],
-    ['one pending', [['a', 'success'], ['b', 'pending']], 'pending', 2],
-    ['error wins over pending', [['a', 'pending'], ['b', 'error']], 'failure', 2],
-    ['failure', [['a', 'failure'], ['b', 'success']], 'failure', 2],
-    ['latest per context decides', [['a', 'failure'], ['A', 'success']], 'success', 1],
-  ].map(([name, list, state, count]) => [
-    name as string,
+  test.each<[string, GitHubScenario['repos'], string, number]>(
     [
-      {
-        owner: 'acme',
-        name: 'widgets',
-        branches: { main: sha(1) },
-        commits: [sha(11)],
-        statuses: { [sha(11)]: (list as [string, 'success'][]).map(([context, st]) => ({ context, state: st })) },
-      },
-    ],
-    state as string,
-    count as number,
-  ]))('combined state: %s', async (_name, repos, state, count) => {
+      ['no statuses', [], 'pending', 0],
+      ['all success', [['a', 'success']], 'success', 1],
+      [
+        'one pending',
+        [
+          ['a', 'success'],
+          ['b', 'pending'],
+        ],
+        'pending',
+        2,
+      ],
+      [
+        'error wins over pending',
+        [
+          ['a', 'pending'],
+          ['b', 'error'],
+        ],
+        'failure',
+        2,
+      ],
+      [
+        'failure',
+        [
+          ['a', 'failure'],
+          ['b', 'success'],
+        ],
+        'failure',
+        2,
+      ],
+      [
+        'latest per context decides',
+        [
+          ['a', 'failure'],
+          ['A', 'success'],
+        ],
+        'success',
+        1,
+      ],
+    ].map(([name, list, state, count]) => [
+      name as string,
+      [
+        {
+          owner: 'acme',
+          name: 'widgets',
+          branches: { main: sha(1) },
+          commits: [sha(11)],
+          statuses: {
+            [sha(11)]: (list as [string, 'success'][]).map(([context, st]) => ({ context, state: st })),
+          },
+        },
+      ],
+      state as string,
+      count as number,
+    ]),
+  )('combined state: %s', async (_name, repos, state, count) => {
     double.seed({ repos });
-    const r = (await call('GET', `/repos/acme/widgets/commits/${sha(11)}/status`)).body as Record<string, unknown>;
+    const r = (await call('GET', `/repos/acme/widgets/commits/${sha(11)}/status`)).body as Record<
+      string,
+      unknown
+    >;
     expect(r).toMatchObject({ state, total_count: count, sha: sha(11) });
     expect(double.violations).toEqual([]);
   });
@@ -174,7 +238,10 @@ describe('commit statuses', () => {
           name: 'widgets',
           branches: { main: sha(1) },
           statuses: {
-            [sha(1)]: Array.from({ length: 150 }, (_, i) => ({ context: `c${i}`, state: i === 149 ? 'failure' : 'success' })),
+            [sha(1)]: Array.from({ length: 150 }, (_, i) => ({
+              context: `c${i}`,
+              state: i === 149 ? 'failure' : 'success',
+            })),
           },
         },
       ],
@@ -190,12 +257,22 @@ describe('commit statuses', () => {
   test('create: context defaults to "default", creator is the App bot, history is newest first', async () => {
     const created = await post({ state: 'pending' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ context: 'default', state: 'pending', description: null, creator: { login: 'status-reconciler[bot]', type: 'Bot' } });
+    expect(created.body).toMatchObject({
+      context: 'default',
+      state: 'pending',
+      description: null,
+      creator: { login: 'status-reconciler[bot]', type: 'Bot' },
+    });
     expect(created.headers.get('location')).toBe(`${double.url}/repos/acme/widgets/statuses/${sha(11)}`);
     await post({ state: 'success', context: 'ci/unit', description: 'retired' });
-    const history = (await call('GET', `/repos/acme/widgets/commits/${sha(11)}/statuses`)).body as { context: string }[];
+    const history = (await call('GET', `/repos/acme/widgets/commits/${sha(11)}/statuses`)).body as {
+      context: string;
+    }[];
     expect(history.map((h) => h.context)).toEqual(['ci/unit', 'default', 'CI/Unit', 'ci/lint', 'ci/unit']);
-    expect(double.latestStatus('acme', 'widgets', sha(11), 'CI/UNIT')).toMatchObject({ context: 'ci/unit', description: 'retired' });
+    expect(double.latestStatus('acme', 'widgets', sha(11), 'CI/UNIT')).toMatchObject({
+      context: 'ci/unit',
+      description: 'retired',
+    });
   });
 
   test('a description of 141 characters gets GitHub 422 body; 140 is accepted', async () => {
@@ -204,7 +281,14 @@ describe('commit statuses', () => {
     expect(r.status).toBe(422);
     expect(r.body).toEqual({
       message: 'Validation Failed',
-      errors: [{ resource: 'Status', code: 'custom', field: 'description', message: 'description is too long (maximum is 140 characters)' }],
+      errors: [
+        {
+          resource: 'Status',
+          code: 'custom',
+          field: 'description',
+          message: 'description is too long (maximum is 140 characters)',
+        },
+      ],
       documentation_url: 'https://docs.github.com/rest/commits/statuses#create-a-commit-status',
     });
   });
@@ -216,13 +300,20 @@ describe('commit statuses', () => {
           owner: 'acme',
           name: 'widgets',
           branches: { main: sha(1) },
-          statuses: { [sha(1)]: Array.from({ length: 1000 }, (_, i) => ({ context: i % 2 ? 'Full' : 'full', state: 'success' as const })) },
+          statuses: {
+            [sha(1)]: Array.from({ length: 1000 }, (_, i) => ({
+              context: i % 2 ? 'Full' : 'full',
+              state: 'success' as const,
+            })),
+          },
         },
       ],
     });
     const r = await post({ state: 'success', context: 'FULL' }, sha(1));
     expect(r.status).toBe(422);
-    expect(r.body).toMatchObject({ errors: [{ message: 'This SHA and context has reached the maximum number of statuses.' }] });
+    expect(r.body).toMatchObject({
+      errors: [{ message: 'This SHA and context has reached the maximum number of statuses.' }],
+    });
     expect((await post({ state: 'success', context: 'other' }, sha(1))).status).toBe(201);
   });
 
@@ -245,7 +336,14 @@ describe('commit statuses', () => {
   });
 
   test('writes need a token', async () => {
-    expect((await call('POST', `/repos/acme/widgets/statuses/${sha(11)}`, { body: { state: 'success' }, auth: null })).status).toBe(401);
+    expect(
+      (
+        await call('POST', `/repos/acme/widgets/statuses/${sha(11)}`, {
+          body: { state: 'success' },
+          auth: null,
+        })
+      ).status,
+    ).toBe(401);
   });
 });
 
@@ -259,7 +357,9 @@ describe('schema enforcement cannot silently pass', () => {
     expect((r.body as { message: string }).message).toMatch(/violates GitHub's schema/);
     expect(double.violations).toHaveLength(1);
     expect(double.violations[0]).toMatchObject({ operationId: 'pulls/get', status: 200 });
-    expect(double.violations[0]?.problems.join()).toMatch(/\/state must be equal to one of the allowed values/);
+    expect(double.violations[0]?.problems.join()).toMatch(
+      /\/state must be equal to one of the allowed values/,
+    );
   });
 
   test('unknown routes answer 404 Not Found and are recorded (Prow legacy plural refs included)', async () => {
@@ -282,7 +382,9 @@ describe('schema enforcement cannot silently pass', () => {
     ['2022-11-28', 200],
     ['2026-03-10', 400],
   ])('X-GitHub-Api-Version %s -> %i', async (version, status) => {
-    const r = await call('GET', '/repos/acme/widgets/pulls', { headers: version ? { 'x-github-api-version': version } : {} });
+    const r = await call('GET', '/repos/acme/widgets/pulls', {
+      headers: version ? { 'x-github-api-version': version } : {},
+    });
     expect(r.status).toBe(status);
   });
 });
@@ -294,14 +396,18 @@ describe('authentication', () => {
     const bearer = `Bearer ${jwt(app().privateKeyPem, { iat: nowS() - 30, exp: nowS() + 540, iss: app().appId })}`;
     const me = await call('GET', '/app', { auth: bearer });
     expect(me.body).toMatchObject({ id: app().appId, slug: 'status-reconciler' });
-    const minted = await call('POST', `/app/installations/${app().installationId}/access_tokens`, { auth: bearer });
+    const minted = await call('POST', `/app/installations/${app().installationId}/access_tokens`, {
+      auth: bearer,
+    });
     expect(minted.status).toBe(201);
     const { token: ghs, expires_at } = minted.body as { token: string; expires_at: string };
     expect(ghs).toMatch(/^ghs_[A-Za-z0-9]{36}$/);
     expect(Date.parse(expires_at) - Date.now()).toBeGreaterThan(59 * 60 * 1000);
     expect((await call('GET', '/repos/acme/widgets/pulls', { auth: `token ${ghs}` })).status).toBe(200);
     expect((await call('GET', '/repos/acme/installation', { auth: bearer })).status).toBe(404);
-    expect((await call('GET', '/repos/acme/widgets/installation', { auth: bearer })).body).toMatchObject({ id: app().installationId });
+    expect((await call('GET', '/repos/acme/widgets/installation', { auth: bearer })).body).toMatchObject({
+      id: app().installationId,
+    });
     expect((await call('POST', '/app/installations/1/access_tokens', { auth: bearer })).status).toBe(404);
     expect(double.violations).toEqual([]);
   });
@@ -309,8 +415,16 @@ describe('authentication', () => {
   test.each([
     ['wrong iss', () => ({ iat: nowS() - 30, exp: nowS() + 540, iss: 1 }), /Integration not found/],
     ['expired', () => ({ iat: nowS() - 700, exp: nowS() - 100, iss: double.app.appId }), /'Expiration time'/],
-    ['lifetime over 10 minutes', () => ({ iat: nowS() - 30, exp: nowS() + 600, iss: double.app.appId }), /too far in the future/],
-    ['issued in the future', () => ({ iat: nowS() + 300, exp: nowS() + 500, iss: double.app.appId }), /'Issued at'/],
+    [
+      'lifetime over 10 minutes',
+      () => ({ iat: nowS() - 30, exp: nowS() + 600, iss: double.app.appId }),
+      /too far in the future/,
+    ],
+    [
+      'issued in the future',
+      () => ({ iat: nowS() + 300, exp: nowS() + 500, iss: double.app.appId }),
+      /'Issued at'/,
+    ],
   ])('JWT refused: %s', async (_name, claims, message) => {
     const r = await call('GET', '/app', { auth: `Bearer ${jwt(app().privateKeyPem, claims())}` });
     expect(r.status).toBe(401);
@@ -333,7 +447,11 @@ describe('authentication', () => {
     ['installation token on GET /app', undefined, 401, 'A JSON web token could not be decoded'],
     ['anonymous GET /user', null, 401, 'Requires authentication'],
   ])('%s', async (name, auth, status, message) => {
-    const path = name.includes('/app') ? '/app' : name.includes('/user') ? '/user' : '/repos/acme/widgets/pulls';
+    const path = name.includes('/app')
+      ? '/app'
+      : name.includes('/user')
+        ? '/user'
+        : '/repos/acme/widgets/pulls';
     const r = await call('GET', path, { auth });
     expect(r.status).toBe(status);
     expect((r.body as { message: string }).message).toBe(message);
@@ -347,10 +465,15 @@ describe('authentication', () => {
 
   test('installation tokens expire after one hour', async () => {
     let now = Date.now();
-    const clocked = await startGitHubDouble({ scenario: smallScenario, logger: silentLogger, now: () => now });
+    const clocked = await startGitHubDouble({
+      scenario: smallScenario,
+      logger: silentLogger,
+      now: () => now,
+    });
     try {
       const t = clocked.issueToken();
-      const get = () => fetch(`${clocked.url}/repos/acme/widgets/pulls`, { headers: { authorization: `token ${t}` } });
+      const get = () =>
+        fetch(`${clocked.url}/repos/acme/widgets/pulls`, { headers: { authorization: `token ${t}` } });
       expect((await get()).status).toBe(200);
       now += 60 * 60 * 1000;
       expect((await get()).status).toBe(401);
@@ -362,7 +485,11 @@ describe('authentication', () => {
 
 describe('rate limits, conditional requests, faults and the request log', () => {
   test('primary limit: headers on every response, then 403 with remaining 0; /rate_limit is free', async () => {
-    const limited = await startGitHubDouble({ scenario: smallScenario, logger: silentLogger, limits: { primary: { limit: 2, windowMs: 60_000 } } });
+    const limited = await startGitHubDouble({
+      scenario: smallScenario,
+      logger: silentLogger,
+      limits: { primary: { limit: 2, windowMs: 60_000 } },
+    });
     try {
       const t = limited.issueToken();
       const get = (p: string) => fetch(limited.url + p, { headers: { authorization: `token ${t}` } });
@@ -378,10 +505,16 @@ describe('rate limits, conditional requests, faults and the request log', () => 
       const refused = await get('/repos/acme/widgets/pulls/1');
       expect(refused.status).toBe(403);
       expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
-      expect(((await refused.json()) as { message: string }).message).toBe('API rate limit exceeded for installation ID 99.');
+      expect(((await refused.json()) as { message: string }).message).toBe(
+        'API rate limit exceeded for installation ID 99.',
+      );
       const rl = await get('/rate_limit');
       expect(rl.status).toBe(200);
-      expect(((await rl.json()) as { rate: unknown }).rate).toMatchObject({ limit: 2, remaining: 0, used: 2 });
+      expect(((await rl.json()) as { rate: unknown }).rate).toMatchObject({
+        limit: 2,
+        remaining: 0,
+        used: 2,
+      });
       expect(limited.violations).toEqual([]);
     } finally {
       await limited.close();
@@ -389,9 +522,14 @@ describe('rate limits, conditional requests, faults and the request log', () => 
   });
 
   test('primary limit answered with 429 when configured', async () => {
-    const limited = await startGitHubDouble({ logger: silentLogger, limits: { primary: { limit: 0, windowMs: 60_000, status: 429 } } });
+    const limited = await startGitHubDouble({
+      logger: silentLogger,
+      limits: { primary: { limit: 0, windowMs: 60_000, status: 429 } },
+    });
     try {
-      const r = await fetch(`${limited.url}/repos/a/b/pulls`, { headers: { authorization: `token ${limited.issueToken()}` } });
+      const r = await fetch(`${limited.url}/repos/a/b/pulls`, {
+        headers: { authorization: `token ${limited.issueToken()}` },
+      });
       expect(r.status).toBe(429);
     } finally {
       await limited.close();
@@ -414,13 +552,17 @@ describe('rate limits, conditional requests, faults and the request log', () => 
   });
 
   test('secondary limit: concurrency per token', async () => {
-    const limited = await startGitHubDouble({ scenario: smallScenario, logger: silentLogger, limits: { secondary: { maxConcurrent: 1, retryAfterSeconds: 7 } } });
+    const limited = await startGitHubDouble({
+      scenario: smallScenario,
+      logger: silentLogger,
+      limits: { secondary: { maxConcurrent: 1, retryAfterSeconds: 7 } },
+    });
     try {
-      limited.faults.add({ match: { operationId: 'pulls/get' }, action: { kind: 'delay', ms: 200 } });
+      limited.faults.add({ match: { operationId: 'pulls/get' }, action: { kind: 'delay', ms: 1500 } });
       const t = limited.issueToken();
       const get = (p: string) => fetch(limited.url + p, { headers: { authorization: `token ${t}` } });
       const slow = get('/repos/acme/widgets/pulls/1');
-      await new Promise((r) => setTimeout(r, 50));
+      while (limited.limits.inFlightFor('installation:99') === 0) await new Promise((r) => setTimeout(r, 5));
       const second = await get('/repos/acme/widgets/pulls/2');
       expect(second.status).toBe(403);
       expect(second.headers.get('retry-after')).toBe('7');
@@ -454,20 +596,29 @@ describe('rate limits, conditional requests, faults and the request log', () => 
       expect(third.status).toBe(403);
       expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
       // Reads are not content creation.
-      expect((await fetch(`${limited.url}/repos/acme/widgets/pulls`, { headers: { authorization: `token ${t}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${limited.url}/repos/acme/widgets/pulls`, { headers: { authorization: `token ${t}` } }))
+          .status,
+      ).toBe(200);
     } finally {
       await limited.close();
     }
   });
 
   test.each([
-    ['status 502 twice', { kind: 'status', status: 502, body: { message: 'Server Error' } } as const, 2, [502, 502, 200]],
+    [
+      'status 502 twice',
+      { kind: 'status', status: 502, body: { message: 'Server Error' } } as const,
+      2,
+      [502, 502, 200],
+    ],
     ['secondary limit', { kind: 'secondary-limit', retryAfterSeconds: 3 } as const, 1, [403, 200]],
     ['primary limit', { kind: 'primary-limit', resetInSeconds: 0 } as const, 1, [403, 200]],
     ['dropped connection', { kind: 'drop' } as const, 1, [0, 200]],
   ])('fault: %s', async (_name, action, times, statuses) => {
     double.faults.add({ match: { method: 'GET', path: '^/repos/acme/widgets/pulls$' }, action, times });
-    for (let i = 0; i < statuses.length; i++) await call('GET', '/repos/acme/widgets/pulls').catch(() => undefined);
+    for (let i = 0; i < statuses.length; i++)
+      await call('GET', '/repos/acme/widgets/pulls').catch(() => undefined);
     await call('GET', '/repos/acme/widgets/pulls/1');
     expect(double.requests.entries.map((r) => r.status)).toEqual([...statuses, 200]);
     expect(double.faults.list()[0]).toMatchObject({ remaining: 0, fired: times });
@@ -489,28 +640,49 @@ describe('rate limits, conditional requests, faults and the request log', () => 
 
 describe('control plane under /_sandbox/', () => {
   const control = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${double.url}/_sandbox/${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${double.url}/_sandbox/${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
   test('state, seed, faults, requests and reset', async () => {
     const state = await control('GET', 'state');
     expect(state.body).toMatchObject({ app: { appId: 777, installationId: 99 } });
-    const repos = state.body.repos as { name: string; statuses: Record<string, { state: string; latest: unknown[] }> }[];
-    expect(repos[0]?.statuses[sha(11)]).toMatchObject({ state: 'success', latest: [{ context: 'CI/Unit' }, { context: 'ci/lint' }] });
+    const repos = state.body.repos as {
+      name: string;
+      statuses: Record<string, { state: string; latest: unknown[] }>;
+    }[];
+    expect(repos[0]?.statuses[sha(11)]).toMatchObject({
+      state: 'success',
+      latest: [{ context: 'CI/Unit' }, { context: 'ci/lint' }],
+    });
 
-    const bad = await control('POST', 'seed', { repos: [{ owner: 'x', name: 'y', branches: { main: 'not-a-sha' } }] });
+    const bad = await control('POST', 'seed', {
+      repos: [{ owner: 'x', name: 'y', branches: { main: 'not-a-sha' } }],
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/\/repos\/0\/branches\/main: must match pattern/);
 
-    expect((await control('POST', 'seed', { repos: [{ owner: 'x', name: 'y', branches: { main: sha(1) } }] })).status).toBe(200);
+    expect(
+      (await control('POST', 'seed', { repos: [{ owner: 'x', name: 'y', branches: { main: sha(1) } }] }))
+        .status,
+    ).toBe(200);
     expect(double.state.repo('x', 'y')).toBeDefined();
-    const fault = await control('POST', 'faults', { match: { operationId: 'pulls/list' }, action: { kind: 'status', status: 502 } });
+    const fault = await control('POST', 'faults', {
+      match: { operationId: 'pulls/list' },
+      action: { kind: 'status', status: 502 },
+    });
     expect(fault.status).toBe(201);
     expect((await call('GET', '/repos/x/y/pulls')).status).toBe(502);
-    const log = await fetch(`${double.url}/_sandbox/requests`).then((r) => r.json() as Promise<{ status: number }[]>);
+    const log = await fetch(`${double.url}/_sandbox/requests`).then(
+      (r) => r.json() as Promise<{ status: number }[]>,
+    );
     expect(log.map((r) => r.status)).toEqual([502]);
-    expect((await control('POST', 'faults', { match: {}, action: { kind: 'explode' } })).body.message).toMatch(/action.kind/);
+    expect(
+      (await control('POST', 'faults', { match: {}, action: { kind: 'explode' } })).body.message,
+    ).toMatch(/action.kind/);
     expect((await control('POST', 'reset')).status).toBe(200);
     expect(double.state.repo('acme', 'widgets')).toBeDefined();
     expect(double.faults.list()).toEqual([]);

@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import type { RepositoryGitHub } from '../../activities';
+import type { Logger } from '../log';
+import type { ReconcilerOptions } from '../options';
+import type { Metrics } from '../worker/metrics';
+import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
+import { GitHubApi } from './github-api';
+
+/** GitHub API clients per org: a GitHub App has one installation per org, a token serves all. */
+export type GitHubApiFor = (org: string, repo: string) => Promise<GitHubApi>;
+
+/**
+ * The reconciler's view of GitHub for one repository (the consumer interfaces of
+ * src/reconcile/repository.ts) over the one Octokit client factory. The bot's own login (R17.1) is read
+ * once per client.
+ */
+export function repositoryGitHub(
+  apiFor: GitHubApiFor,
+): (org: string, repo: string) => Promise<RepositoryGitHub> {
+  const botLogins = new WeakMap<GitHubApi, Promise<string>>();
+  return async (org, repo) => {
+    const api = await apiFor(org, repo);
+    let botLogin = botLogins.get(api);
+    if (!botLogin) {
+      botLogin = api.getBotLogin();
+      botLogin.catch(() => botLogins.delete(api));
+      botLogins.set(api, botLogin);
+    }
+    return {
+      pulls: {
+        listOpenPullRequests: (o, r) => api.listOpenPullRequests(o, r),
+        listPullRequestFiles: (o, r, n) => api.listPullRequestFiles(o, r, n),
+      },
+      statuses: {
+        getCombinedStatus: (o, r, sha) => api.getCombinedStatus(o, r, sha),
+        createStatus: (o, r, sha, status) => api.createStatus(o, r, sha, status),
+      },
+      refs: { getBranchSha: (o, r, branch) => api.getBranchSha(o, r, branch) },
+      trust: {
+        botLogin: await botLogin,
+        isOrgMember: (o, user) => api.isOrgMember(o, user),
+        isCollaborator: (o, r, user) => api.isCollaborator(o, r, user),
+        listIssueLabels: (o, r, n) => api.listIssueLabels(o, r, n),
+      },
+    };
+  };
+}
+
+/** Counts requests by endpoint and outcome, and tracks the remaining primary rate limit. */
+export function instrumentGitHubClient(client: GitHubClient, metrics: Metrics): void {
+  client.hook.after('request', (response, options) => {
+    metrics.githubRequests.inc({
+      endpoint: `${options.method} ${options.url}`,
+      outcome: String(response.status),
+    });
+    const remaining = response.headers['x-ratelimit-remaining'];
+    if (remaining !== undefined)
+      metrics.githubRateLimitRemaining.set(
+        { resource: String(response.headers['x-ratelimit-resource'] ?? 'core') },
+        Number(remaining),
+      );
+  });
+  client.hook.error('request', (error, options) => {
+    const status = (error as { status?: number }).status;
+    metrics.githubRequests.inc({
+      endpoint: `${options.method} ${options.url}`,
+      outcome: status ? String(status) : 'error',
+    });
+    throw error;
+  });
+}
+
+/** Builds the GitHub side of the worker from Prow's flags: a token file, or a GitHub App (per-org installations). */
+export function githubFromOptions(
+  options: ReconcilerOptions['github'],
+  log: Logger,
+  metrics?: Metrics,
+  tuning: Partial<GitHubClientOptions> = {},
+): GitHubApiFor {
+  const common: Omit<GitHubClientOptions, 'auth'> = {
+    baseUrl: options.endpoint,
+    logger: log,
+    maxRateLimitWaitSeconds: Math.round(options.maxRateLimitWaitMs / 1000),
+    retries: Math.min(options.maxRetries, 8),
+    ...tuning,
+  };
+  const build = async (auth: GitHubClientOptions['auth']): Promise<GitHubApi> => {
+    const client = await createGitHubClient({ ...common, auth });
+    if (metrics) instrumentGitHubClient(client, metrics);
+    return new GitHubApi(client);
+  };
+  if (options.appId && options.appPrivateKeyPath) {
+    const privateKey = readFileSync(options.appPrivateKeyPath, 'utf8');
+    const appId = options.appId;
+    const perOrg = new Map<string, Promise<GitHubApi>>();
+    return (org, repo) => {
+      const key = options.appInstallationId ? '*' : org;
+      let api = perOrg.get(key);
+      if (!api) {
+        api = build(
+          options.appInstallationId
+            ? { appId, privateKey, installationId: options.appInstallationId }
+            : { appId, privateKey, installationRepo: { owner: org, repo } },
+        );
+        api.catch(() => perOrg.delete(key));
+        perOrg.set(key, api);
+      }
+      return api;
+    };
+  }
+  const token = options.tokenPath ? readFileSync(options.tokenPath, 'utf8').trim() : process.env.GITHUB_TOKEN;
+  if (!token)
+    throw new Error(
+      'no GitHub credentials: set --github-token-path, or --github-app-id with --github-app-private-key-path, or GITHUB_TOKEN',
+    );
+  const shared = build({ token });
+  return () => shared;
+}

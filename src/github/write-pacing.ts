@@ -1,0 +1,49 @@
+/**
+ * GitHub asks integrations to "pause at least 1 second between mutating requests" (github-api.md §5,
+ * best practice 4). plugin-throttling's write group spaces the *starts* of jobs inside Octokit's hook
+ * chain; the hooks after it (auth, retry) take varying time, so under load the gap GitHub sees can
+ * shrink well below the setting. This fetch wrapper sits at the wire: a mutating request is sent
+ * only `spacingMs` after the previous one was answered, which bounds the server-side gap from below.
+ */
+const isMutating = (method: string) => method !== 'GET' && method !== 'HEAD';
+// Minting installation tokens is authentication, not content (plugin-throttling excludes it too).
+const isTokenMint = (url: string) => /\/app\/installations\/[^/]+\/access_tokens$/.test(url);
+
+function wait(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function pacedFetch(inner: typeof fetch, spacingMs: number): typeof fetch {
+  if (spacingMs <= 0) return inner;
+  let queue: Promise<void> = Promise.resolve();
+  let lastAnswered = 0;
+  return async (input, init) => {
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!isMutating(method) || isTokenMint(url)) return inner(input, init);
+    // One mutating request at a time, in call order.
+    let release!: () => void;
+    const turn = queue;
+    queue = new Promise((r) => (release = r));
+    await turn;
+    try {
+      const remaining = lastAnswered + spacingMs - Date.now();
+      if (remaining > 0) await wait(remaining, init?.signal);
+      return await inner(input, init);
+    } finally {
+      lastAnswered = Date.now();
+      release();
+    }
+  };
+}
