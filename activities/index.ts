@@ -23,8 +23,10 @@ export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs
 
 export interface ActivityDeps {
   configSource: ConfigSource;
-  github: RepositoryGitHub;
-  prowJobs: ProwJobCreator;
+  /** The GitHub side of one repository's work (clients are per org for a GitHub App). */
+  github: (org: string, repo: string) => Promise<RepositoryGitHub>;
+  /** The ProwJob client for a namespace (the config's `prowjob_namespace`). */
+  prowJobs: (namespace: string) => ProwJobCreator;
   githubHost: string;
   log: Logger;
   metrics?: Metrics;
@@ -154,9 +156,9 @@ export function createActivities(deps: ActivityDeps) {
       try {
         outcome = await reconcileRepositoryCore(
           {
-            ...deps.github,
+            ...(await deps.github(plan.org, plan.name)),
             triggerer: createPresubmitTriggerer({
-              creator: deps.prowJobs,
+              creator: deps.prowJobs(config.prowjobNamespace),
               baselineRevision: input.baselineRevision,
               namespace: config.prowjobNamespace,
               schedulerEnabled: config.schedulerEnabled,

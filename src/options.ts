@@ -532,7 +532,10 @@ export function readOptions(
       .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),
     positional,
     command: Object.fromEntries(
-      Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [name, readValue(raw, name, spec, env)]),
+      Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [
+        name,
+        readValue(raw, name, spec, env),
+      ]),
     ),
   };
 }

@@ -163,7 +163,8 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
   const work = plan.repos.filter(hasWork);
   enter('reconciling', planDetails(work, counts));
   const results: RepositoryResult[] = [];
-  const failures: string[] = [];
+  // Keys that are not org/repo (R12, R19) fail the change as in Prow, after the other repositories ran.
+  const failures: string[] = [...plan.errors];
   let next = 0;
   const workOn = async (): Promise<void> => {
     while (next < work.length && (options.continueOnError || failures.length === 0)) {
@@ -190,10 +191,7 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
   const totals = totalsOf(results, failures.length, work.length);
   upsertMemo({ totals });
   if (failures.length > 0) {
-    enter(
-      'failed',
-      `${failures.length} of ${work.length} repositories failed:\n${failures.join('\n')}`,
-    );
+    enter('failed', `${failures.length} of ${work.length} repositories failed:\n${failures.join('\n')}`);
     throw failure(
       `${failures.length} of ${work.length} repositories failed: ${failures.join('; ')}`,
       'ReconcileFailed',

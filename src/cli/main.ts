@@ -4,7 +4,7 @@ import { checkConfig } from '../config/check-config';
 import { flagsHelp, OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
 import { connectClient } from '../temporal/connection';
 import { runWorker } from '../worker/run-worker';
-import { runDev } from './dev';
+import { applyDemoChange, runDev } from './dev';
 import { offlineDiff } from './offline-diff';
 import * as operator from './operator-commands';
 
@@ -77,6 +77,13 @@ const commands: Record<string, Command> = {
   ),
   cancel: operatorCommand('Cancel the running change; it stops between GitHub calls.', operator.cancel),
   signal: operatorCommand('Reconcile the current config files now.', operator.signal),
+  'demo-change': {
+    summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
+    run: async (argv) => {
+      process.stdout.write(applyDemoChange(argv[0] ?? '') + '\n');
+      return 0;
+    },
+  },
   'check-config': {
     summary: "Load and validate the config with Prow's flags; exit 1 and list every error if it is invalid.",
     run: async (argv) => {

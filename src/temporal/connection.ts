@@ -11,7 +11,9 @@ function securityOf(temporal: ReconcilerOptions['temporal']): {
   const apiKey = temporal.apiKeyPath ? readFileSync(temporal.apiKeyPath, 'utf8').trim() : undefined;
   const mtls =
     temporal.tlsCertPath && temporal.tlsKeyPath
-      ? { clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) } }
+      ? {
+          clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
+        }
       : undefined;
   const tls = mtls ?? (temporal.tls || apiKey ? true : undefined);
   return { tls, apiKey };

@@ -34,7 +34,10 @@ export async function requestReconcile(
   });
 }
 
-export function controllerHandle(client: Client, instance: string): WorkflowHandle<typeof reconcilerController> {
+export function controllerHandle(
+  client: Client,
+  instance: string,
+): WorkflowHandle<typeof reconcilerController> {
   return client.workflow.getHandle(controllerWorkflowId(instance));
 }
 

@@ -65,7 +65,10 @@ export class ConfigWatcher {
         const current = await sourceRevision(this.options.source);
         if (current.revision !== this.delivered) {
           await this.options.notify(current);
-          this.options.log.info('config change delivered', { revision: current.revision, configVersion: current.configVersion });
+          this.options.log.info('config change delivered', {
+            revision: current.revision,
+            configVersion: current.configVersion,
+          });
           this.delivered = current.revision;
         }
         failures = 0;

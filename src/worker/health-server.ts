@@ -42,7 +42,8 @@ export function startHealthServer(sources: HealthSources, port: number, host = '
       }
       return send(200, 'OK');
     }
-    if (path === '/healthz/ready') return sources.ready() ? send(200, 'OK') : send(503, 'ReadinessCheck failed\n');
+    if (path === '/healthz/ready')
+      return sources.ready() ? send(200, 'OK') : send(503, 'ReadinessCheck failed\n');
     if (path === '/livez') return sources.live() ? send(200, 'OK') : send(503, 'LivenessCheck failed\n');
     return send(404, '404 page not found\n');
   });

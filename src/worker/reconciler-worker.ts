@@ -1,4 +1,10 @@
-import { DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  Worker,
+  type NativeConnection,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
 
 /** The workflow code's entry point; resolves to sources under Jest and to dist/ when compiled. */
@@ -27,8 +33,10 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.activities),
-    maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond,
-    identity: options.identity,
+    ...(options.maxTaskQueueActivitiesPerSecond
+      ? { maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond }
+      : {}),
+    ...(options.identity ? { identity: options.identity } : {}),
     // Repository activities may wait on GitHub's pacing; give them time to record progress on shutdown.
     shutdownGraceTime: '20 seconds',
   });
@@ -56,7 +64,12 @@ export function installRuntime(options: { temporalMetricsPort: number; logLevel?
       );
     }),
     telemetryOptions: options.temporalMetricsPort
-      ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${options.temporalMetricsPort}` }, metricPrefix: 'temporal_' } }
+      ? {
+          metrics: {
+            prometheus: { bindAddress: `0.0.0.0:${options.temporalMetricsPort}` },
+            metricPrefix: 'temporal_',
+          },
+        }
       : undefined,
   });
 }

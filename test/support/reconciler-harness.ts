@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
+import { createGitHubClient } from '../../src/github/client';
+import { GitHubApi } from '../../src/github/github-api';
+import { repositoryGitHub } from '../../src/github/repository-github';
+import { createProwJobClient } from '../../src/kubernetes/client';
+import { silentLogger } from '../../src/log';
+import type { ReconcilerOptions } from '../../src/options';
+import { readOptions } from '../../src/options';
+import { projectRoot } from '../../src/project-root';
+import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
+import type { GitHubDoubleLimits } from '../../src/sandbox/github';
+import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
+import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createReconcilerWorker, installRuntime, workflowsPath } from '../../src/worker/reconciler-worker';
+import { KubeConfig } from '@kubernetes/client-node';
+import { sourceRevision } from '../../src/config/source-revision';
+import type { ControllerView } from '../../workflows/types';
+
+/** Bundles the workflows once per test file (the slow part of starting a worker). */
+let bundle: Promise<WorkflowBundle> | undefined;
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    logger: {
+      ...console,
+      trace: () => undefined,
+      debug: () => undefined,
+      info: () => undefined,
+      log: () => undefined,
+    } as never,
+  });
+  return bundle;
+}
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address || address === 'none')
+    throw new Error('TEMPORAL_ADDRESS is not set: run the tests through Jest global setup');
+  return address;
+}
+
+/** A writable copy of a config tree (examples/config by default) in a temp dir. */
+export function configFixture(from = path.join(projectRoot, 'examples', 'config')): {
+  dir: string;
+  write(relative: string, content: string): void;
+  /** Copies a job-config change (like examples/changes/<name>) over the fixture's jobs/. */
+  applyJobs(dir: string): void;
+  remove(): void;
+  argv: string[];
+} {
+  const dir = mkdtempSync(path.join(tmpdir(), 'status-reconciler-config-'));
+  cpSync(from, dir, { recursive: true });
+  return {
+    dir,
+    write: (relative, content) => {
+      mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
+      writeFileSync(path.join(dir, relative), content);
+    },
+    applyJobs: (src) => cpSync(src, path.join(dir, 'jobs'), { recursive: true }),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+    argv: [
+      `--config-path=${path.join(dir, 'prow', 'config.yaml')}`,
+      `--job-config-path=${path.join(dir, 'jobs')}`,
+      `--plugin-config=${path.join(dir, 'prow', 'plugins.yaml')}`,
+    ],
+  };
+}
+
+export interface HarnessOptions {
+  scenario: GitHubScenario;
+  configArgv: string[];
+  extraArgv?: string[];
+  githubLimits?: GitHubDoubleLimits;
+  /** Keep the GitHub double across workers (worker restarts). */
+  github?: GitHubDouble;
+  kubernetes?: KubernetesDouble;
+}
+
+/** A reconciler deployment on the test Temporal server, against the GitHub and Kubernetes doubles. */
+export class ReconcilerHarness {
+  workers: { worker: Worker; running: Promise<void> }[] = [];
+  private constructor(
+    readonly client: Client,
+    readonly connection: NativeConnection,
+    readonly github: GitHubDouble,
+    readonly kubernetes: KubernetesDouble,
+    readonly options: ReconcilerOptions,
+    readonly metrics: Metrics,
+    private readonly ownsDoubles: boolean,
+  ) {}
+
+  static async start(opts: HarnessOptions): Promise<ReconcilerHarness> {
+    const address = temporalAddress();
+    installRuntime({ temporalMetricsPort: 0 });
+    const github =
+      opts.github ??
+      (await startGitHubDouble({
+        scenario: opts.scenario,
+        limits: opts.githubLimits ?? { primary: false, secondary: false },
+      }));
+    const kubernetes = opts.kubernetes ?? (await startKubernetesDouble({ namespace: 'prow' }));
+    const id = randomUUID().slice(0, 8);
+    const options = readOptions([
+      ...opts.configArgv,
+      `--temporal-address=${address}`,
+      `--temporal-task-queue=test-${id}`,
+      `--instance=test-${id}`,
+      '--dry-run=false',
+      '--retry-blocked-after=0',
+      ...(opts.extraArgv ?? []),
+    ]);
+    const connection = await NativeConnection.connect({ address });
+    const client = new Client({ connection: await Connection.connect({ address }) });
+    return new ReconcilerHarness(
+      client,
+      connection,
+      github,
+      kubernetes,
+      options,
+      createMetrics(),
+      !opts.github,
+    );
+  }
+
+  activityDeps(): ActivityDeps {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(this.kubernetes.kubeconfig());
+    const github = this.github;
+    let api: Promise<GitHubApi> | undefined;
+    return {
+      configSource: this.options.config,
+      github: repositoryGitHub(() => {
+        api ??= createGitHubClient({
+          baseUrl: github.url,
+          auth: {
+            appId: github.app.appId,
+            privateKey: github.app.privateKeyPem,
+            installationId: github.app.installationId,
+          },
+          writeSpacingMs: 0,
+          retryBaseMs: 1,
+          rateLimitBaseMs: 1,
+        }).then((client) => new GitHubApi(client));
+        return api;
+      }),
+      prowJobs: (namespace) =>
+        createProwJobClient({
+          kubeConfig,
+          namespace,
+          backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
+        }),
+      githubHost: 'github.com',
+      log: silentLogger,
+      metrics: this.metrics,
+      heartbeatIntervalMs: 200,
+    };
+  }
+
+  /** Starts one more worker on the harness's task queue. */
+  async startWorker(overrides: Partial<ActivityDeps> = {}): Promise<Worker> {
+    const worker = await createReconcilerWorker({
+      connection: this.connection,
+      namespace: 'default',
+      taskQueue: this.options.temporal.taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: { ...this.activityDeps(), ...overrides },
+    });
+    this.workers.push({ worker, running: worker.run() });
+    return worker;
+  }
+
+  async requestChange(reason = 'test', force = false): Promise<void> {
+    const current = await sourceRevision(this.options.config);
+    await requestReconcile(this.client, this.options, {
+      sourceRevision: current.revision,
+      reason,
+      requestedBy: 'test',
+      force,
+    });
+  }
+
+  status(): Promise<ControllerView> {
+    return controllerStatus(this.client, this.options.instance);
+  }
+
+  /** Polls the controller until `done` holds (or fails after `timeoutMs`). */
+  async waitFor(done: (view: ControllerView) => boolean, timeoutMs = 45_000): Promise<ControllerView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ControllerView | undefined;
+    while (Date.now() < deadline) {
+      try {
+        last = await this.status();
+        if (done(last)) return last;
+      } catch {
+        // the controller may not exist yet
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`timed out waiting; last controller state: ${JSON.stringify(last, null, 2)}`);
+  }
+
+  /** Status writes the double recorded (POST create-commit-status with 201). */
+  statusWrites(): number {
+    return this.github.requests.count('repos/create-commit-status', 201);
+  }
+
+  async stopWorkers(): Promise<void> {
+    for (const { worker } of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(this.workers.map((w) => w.running));
+    this.workers = [];
+  }
+
+  async close(): Promise<void> {
+    await this.client.workflow
+      .getHandle(`status-reconciler/${this.options.instance}`)
+      .terminate('test finished')
+      .catch(() => undefined);
+    await this.stopWorkers();
+    await this.connection.close();
+    await this.client.connection.close();
+    if (this.ownsDoubles) {
+      await this.github.close();
+      await this.kubernetes.close();
+    }
+  }
+}
