@@ -174,16 +174,31 @@ export function decorationDefaultEntries(
   return entries ?? [];
 }
 
-/** `Plank.mergeDefaultDecorationConfig`: the merged defaults for a repo and cluster under the job's own. */
+// The merged defaults per repo and cluster, computed once per set of entries (thousands of jobs share a few).
+const mergedDefaults = new WeakMap<
+  readonly DecodedDecorationEntry[],
+  Map<string, DecorationConfigJson | undefined>
+>();
+
+/**
+ * `Plank.mergeDefaultDecorationConfig`: the merged defaults for a repo and cluster under the job's own.
+ * Nested objects of the result may be shared between jobs: treat loaded jobs as read-only.
+ */
 export function mergeDefaultDecorationConfig(
   entries: readonly DecodedDecorationEntry[],
   repo: string,
   cluster: string,
   job: DecorationConfigJson | undefined,
 ): DecorationConfigJson {
-  let merged: DecorationConfigJson | undefined;
-  for (const entry of entries) {
-    if (defaultEntryMatches(entry, repo, cluster)) merged = applyDecorationDefault(entry.config, merged);
+  let memo = mergedDefaults.get(entries);
+  if (!memo) mergedDefaults.set(entries, (memo = new Map()));
+  const key = `${repo}\0${cluster}`;
+  let merged = memo.get(key);
+  if (!memo.has(key)) {
+    for (const entry of entries) {
+      if (defaultEntryMatches(entry, repo, cluster)) merged = applyDecorationDefault(entry.config, merged);
+    }
+    memo.set(key, merged);
   }
   return applyDecorationDefault(job, merged) ?? {};
 }

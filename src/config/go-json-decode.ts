@@ -294,7 +294,8 @@ class Decoder {
 
   private map(node: MappingNode, elem: GoType): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [key, value] of this.sortedEntries(node)) {
+    // Document order: Go sorts the keys, but a map's keys are distinct, so the order changes nothing.
+    for (const [key, value] of this.entries(node)) {
       this.location.push(key);
       const decoded = this.decode(value, elem);
       this.location.pop();

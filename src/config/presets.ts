@@ -17,7 +17,7 @@ export function applyPresets(
 ): { spec: PodSpecJson | undefined; error?: string } {
   if (!spec) return { spec };
   let merged: PodSpecJson | undefined;
-  for (const preset of presets) {
+  for (const preset of candidates(presets, labels)) {
     if (!presetMatches(preset, labels)) continue;
     merged ??= {
       ...spec,
@@ -41,6 +41,34 @@ export function applyPresets(
     }
   }
   return { spec: merged ?? spec };
+}
+
+interface PresetIndex {
+  /** Presets without labels: they match every job. */
+  unlabeled: number[];
+  /** Presets by one of their label keys: a job without that label cannot match them. */
+  byKey: Map<string, number[]>;
+}
+const indexes = new WeakMap<readonly DecodedPreset[], PresetIndex>();
+
+/** The presets that may match a job's labels, in preset order (the merge order). */
+function candidates(
+  presets: readonly DecodedPreset[],
+  labels: Record<string, string> | undefined,
+): DecodedPreset[] {
+  let index = indexes.get(presets);
+  if (!index) {
+    index = { unlabeled: [], byKey: new Map() };
+    for (const [i, preset] of presets.entries()) {
+      const key = Object.keys(preset.labels ?? {})[0];
+      if (key === undefined) index.unlabeled.push(i);
+      else index.byKey.set(key, [...(index.byKey.get(key) ?? []), i]);
+    }
+    indexes.set(presets, index);
+  }
+  const picked = [...index.unlabeled];
+  for (const key in labels ?? {}) picked.push(...(index.byKey.get(key) ?? []));
+  return picked.sort((a, b) => a - b).map((i) => presets[i] as DecodedPreset);
 }
 
 function presetMatches(preset: DecodedPreset, labels: Record<string, string> | undefined): boolean {
