@@ -18,6 +18,7 @@ import type { GitHubState } from './github-state';
  *   GET    /_sandbox/requests      the request log (token hashes only)
  *   GET    /_sandbox/violations    schema violations the double caught
  *   POST   /_sandbox/installation-token  a fresh installation token, for demo scripts
+ *   POST   /_sandbox/membership-redirects  {org, on}: membership checks in org answer 302 (R17 error path)
  */
 export interface ControlRequest {
   method: string;
@@ -112,6 +113,13 @@ export function handleControlPlane(
     if (route === 'GET /_sandbox/requests') return send(res, 200, double.requests.entries);
     if (route === 'GET /_sandbox/violations') return send(res, 200, double.violations);
     if (route === 'POST /_sandbox/installation-token') return send(res, 201, { token: double.issueToken() });
+    if (route === 'POST /_sandbox/membership-redirects') {
+      const { org, on } = json() as { org?: unknown; on?: unknown };
+      if (typeof org !== 'string' || org === '')
+        throw new Error('membership-redirects.org: must be a non-empty string');
+      double.redirectMembershipChecks(org, on !== false);
+      return send(res, 200, { ok: true });
+    }
     return send(res, 404, { message: `no control-plane route ${route}` });
   } catch (err) {
     // Bad seeds and faults get their validation message back (it names the field).

@@ -346,7 +346,13 @@ class Double implements GitHubDouble {
     const delayMs = fault?.kind === 'delay' ? fault.ms : 0;
     if (fault && fault.kind !== 'delay') {
       faultName = fault.kind;
-      const handled = await this.applyFault(fault, req, reply, auth.ok ? auth.caller : { kind: 'anonymous' });
+      const handled = await this.applyFault(
+        fault,
+        req,
+        reply,
+        auth.ok ? auth.caller : { kind: 'anonymous' },
+        recordOnce,
+      );
       if (handled) return;
     }
 
@@ -481,15 +487,18 @@ class Double implements GitHubDouble {
     req: IncomingMessage,
     reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
     caller: Caller,
+    dropped: () => void,
   ): Promise<boolean> {
     switch (fault.kind) {
       case 'delay':
         return false;
       case 'drop':
+        dropped();
         req.socket.destroy();
         return true;
       case 'timeout':
         await sleep(fault.ms);
+        dropped();
         req.socket.destroy();
         return true;
       case 'status':

@@ -62,7 +62,8 @@ export class RequestLog {
     const events: [number, number][] = [];
     for (const r of this.list) {
       if (tokenHash !== undefined && r.tokenHash !== tokenHash) continue;
-      events.push([r.startedAt, 1], [r.endedAt, -1]);
+      // A request answered within the same millisecond still occupied the server for a moment.
+      events.push([r.startedAt, 1], [Math.max(r.endedAt, r.startedAt + 0.5), -1]);
     }
     // Ends sort before starts at the same instant: back-to-back requests are not concurrent.
     events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);

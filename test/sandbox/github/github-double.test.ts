@@ -624,6 +624,14 @@ describe('rate limits, conditional requests, faults and the request log', () => 
     expect(double.faults.list()[0]).toMatchObject({ remaining: 0, fired: times });
   });
 
+  test('fault: timeout holds the request, then drops the connection', async () => {
+    double.faults.add({ match: { operationId: 'pulls/get' }, action: { kind: 'timeout', ms: 150 } });
+    const t0 = Date.now();
+    await expect(call('GET', '/repos/acme/widgets/pulls/1')).rejects.toThrow();
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+    expect(double.requests.entries.map((r) => [r.status, r.fault])).toEqual([[0, 'timeout']]);
+  });
+
   test('the request log records operations and token hashes, never tokens', async () => {
     await call('GET', '/repos/acme/widgets/pulls');
     await call('POST', `/repos/acme/widgets/statuses/${sha(11)}`, { body: { state: 'success' } });
@@ -683,6 +691,11 @@ describe('control plane under /_sandbox/', () => {
     expect(
       (await control('POST', 'faults', { match: {}, action: { kind: 'explode' } })).body.message,
     ).toMatch(/action.kind/);
+    expect((await control('POST', 'membership-redirects', { org: 'x' })).status).toBe(200);
+    expect((await call('GET', '/orgs/x/members/alice')).status).toBe(404); // no such org in this seed
+    expect((await control('POST', 'membership-redirects', {})).body.message).toMatch(
+      /membership-redirects.org/,
+    );
     expect((await control('POST', 'reset')).status).toBe(200);
     expect(double.state.repo('acme', 'widgets')).toBeDefined();
     expect(double.faults.list()).toEqual([]);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { normalizeSchema, slicedOperations, sliceDescription } from '../../../scripts/slice-github-openapi';
 import { githubOpenApiSlice } from '../../../src/sandbox/github/openapi-document';
 import { GitHubState } from '../../../src/sandbox/github/github-state';
+import { RequestLog } from '../../../src/sandbox/github/request-log';
 import { checkScenario, loadScenarioFile } from '../../../src/sandbox/github/scenario';
 import { generateScenario } from '../../../src/sandbox/github/scenario-generator';
 import { GitHubSchemaValidator } from '../../../src/sandbox/github/schema-validator';
@@ -214,5 +215,68 @@ describe('scenarios', () => {
     const pulls = [...state.repos.values()].reduce((n, r) => n + r.pulls.size, 0);
     expect(pulls).toBe(30_000);
     expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
+
+describe('request log monitors', () => {
+  const entry = (startedAt: number, endedAt: number, write = false) => ({
+    method: write ? 'POST' : 'GET',
+    path: '/x',
+    query: '',
+    status: 200,
+    tokenHash: 't',
+    write,
+    startedAt,
+    endedAt,
+  });
+
+  test.each<[string, [number, number][], number]>([
+    [
+      'back to back',
+      [
+        [0, 10],
+        [10, 20],
+      ],
+      1,
+    ],
+    [
+      'overlapping',
+      [
+        [0, 10],
+        [5, 20],
+      ],
+      2,
+    ],
+    [
+      'answered within the same millisecond inside another',
+      [
+        [0, 10],
+        [5, 5],
+      ],
+      2,
+    ],
+    [
+      'three at once',
+      [
+        [0, 10],
+        [1, 9],
+        [2, 2],
+      ],
+      3,
+    ],
+  ])('maxConcurrency: %s', (_name, spans, expected) => {
+    const log = new RequestLog();
+    for (const [s, e] of spans) log.record(entry(s, e));
+    expect(log.maxConcurrency('t')).toBe(expected);
+  });
+
+  test('minWriteSpacingMs looks at writes only', () => {
+    const log = new RequestLog();
+    log.record(entry(0, 1, true));
+    log.record(entry(100, 101));
+    log.record(entry(1000, 1001, true));
+    log.record(entry(2500, 2501, true));
+    expect(log.minWriteSpacingMs()).toBe(1000);
+    expect(new RequestLog().minWriteSpacingMs()).toBe(Infinity);
   });
 });
