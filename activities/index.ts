@@ -1,6 +1,7 @@
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
 import { loadConfig } from '../src/config/load';
+import { ParseCache } from '../src/config/parse-cache';
 import { parsePresubmitIndex } from '../src/config/index-model';
 import type { ConfigSource, LoadedConfig } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
@@ -53,8 +54,10 @@ export function createActivities(deps: ActivityDeps) {
     while (loaded.size > 3) loaded.delete(loaded.keys().next().value as string);
   };
 
+  // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
+  const parseCache = new ParseCache();
   const loadCurrent = async (): Promise<LoadedConfig> => {
-    const config = await loadConfig(deps.configSource);
+    const config = await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log });
     remember(config);
     return config;
   };

@@ -286,6 +286,11 @@ const flagSpecs = {
     default: 600_000,
     help: '(port) Re-attempt a failed change after this long; 0 never.',
   },
+  'activity-heartbeat-timeout': {
+    kind: 'duration',
+    default: 120_000,
+    help: '(port) A repository activity whose worker stops heartbeating this long is retried on another worker.',
+  },
   'config-poll-interval': {
     kind: 'duration',
     default: 5_000,
@@ -347,6 +352,7 @@ export interface ReconcilerOptions {
   };
   repoConcurrency: number;
   retryBlockedAfterMs: number;
+  heartbeatTimeoutMs: number;
   configPollIntervalMs: number;
   /** Prow flags given that this port accepts but does not use, with why. */
   ignoredFlags: { flag: string; why: string }[];
@@ -526,6 +532,7 @@ export function readOptions(
     },
     repoConcurrency,
     retryBlockedAfterMs: v('retry-blocked-after'),
+    heartbeatTimeoutMs: v('activity-heartbeat-timeout'),
     configPollIntervalMs: v('config-poll-interval'),
     ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
       .filter(([name, spec]) => spec.ignored && raw[name])

@@ -45,12 +45,13 @@ const { loadAndValidateConfig, diffConfigs } = proxyActivities<Activities>({
   },
 });
 
-function repositoryActivity(summary: string): Activities['reconcileRepository'] {
+function repositoryActivity(summary: string, heartbeatTimeoutMs: number): Activities['reconcileRepository'] {
   return proxyActivities<Activities>({
     summary,
-    // A large repository paced at GitHub's write limits can take a while; heartbeats prove progress.
+    // A large repository paced at GitHub's write limits can take a while; heartbeats prove progress, and a
+    // worker that dies is noticed after the heartbeat timeout, so another worker resumes its repository.
     startToCloseTimeout: '4 hours',
-    heartbeatTimeout: '2 minutes',
+    heartbeatTimeout: heartbeatTimeoutMs,
     retry: {
       initialInterval: '5 seconds',
       maximumInterval: '5 minutes',
@@ -170,7 +171,10 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
     while (next < work.length && (options.continueOnError || failures.length === 0)) {
       const repoPlan = work[next++] as RepoPlan;
       try {
-        const result = await repositoryActivity(activitySummary(repoPlan))({
+        const result = await repositoryActivity(
+          activitySummary(repoPlan),
+          options.heartbeatTimeoutMs,
+        )({
           repo: repoPlan,
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,

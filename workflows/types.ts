@@ -17,6 +17,8 @@ export interface ReconcileOptions {
   repoConcurrency: number;
   /** A blocked change is attempted again after this long, as Prow's periodic reload would (spec §3.2); 0 = never. */
   retryBlockedAfterMs: number;
+  /** A repository activity whose worker stopped heartbeating this long is retried elsewhere. */
+  heartbeatTimeoutMs: number;
 }
 
 export interface GuardOptions {

@@ -15,6 +15,7 @@ export function reconcileOptionsOf(options: ReconcilerOptions): ReconcileOptions
     guard: options.guard,
     repoConcurrency: options.repoConcurrency,
     retryBlockedAfterMs: options.retryBlockedAfterMs,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs,
   };
 }
 

@@ -11,6 +11,7 @@ import type { Metrics } from './metrics';
 export class ControllerStateReader {
   private view?: ControllerView;
   private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly client: Client,
@@ -23,6 +24,7 @@ export class ControllerStateReader {
   start(): void {
     const tick = (): void => {
       void this.refresh().finally(() => {
+        if (this.stopped) return;
         this.timer = setTimeout(tick, this.intervalMs);
         this.timer.unref();
       });
@@ -31,6 +33,7 @@ export class ControllerStateReader {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
   }
 

@@ -206,6 +206,18 @@ export class ReconcilerHarness {
     throw new Error(`timed out waiting; last controller state: ${JSON.stringify(last, null, 2)}`);
   }
 
+  /** Waits for the next run to end: a new entry at the head of the controller's recent runs. */
+  async waitForNextRun(before: ControllerView, timeoutMs = 45_000): Promise<ControllerView> {
+    const last = before.recent[0];
+    return this.waitFor(
+      (v) =>
+        !v.running &&
+        v.recent[0] !== undefined &&
+        (v.recent[0].at !== last?.at || v.recent[0].workflowId !== last?.workflowId),
+      timeoutMs,
+    );
+  }
+
   /** Status writes the double recorded (POST create-commit-status with 201). */
   statusWrites(): number {
     return this.github.requests.count('repos/create-commit-status', 201);

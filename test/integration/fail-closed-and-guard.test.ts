@@ -1,0 +1,197 @@
+import type { Server } from 'node:http';
+import path from 'node:path';
+import * as operator from '../../src/cli/operator-commands';
+import { projectRoot } from '../../src/project-root';
+import { loadScenarioFile } from '../../src/sandbox/github';
+import { ControllerStateReader } from '../../src/worker/controller-state-reader';
+import { startHealthServer, serverPort } from '../../src/worker/health-server';
+import { createMetrics } from '../../src/worker/metrics';
+import { silentLogger } from '../../src/log';
+import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
+import { approveUpdate } from '../../workflows/messages';
+
+const scenario = loadScenarioFile(path.join(projectRoot, 'examples', 'github-scenario.yaml'));
+const changes = path.join(projectRoot, 'examples', 'changes');
+const otherRepoHead = scenario.repos?.find((r) => r.name === 'other-repo')?.pulls?.[0]?.headSha as string;
+
+function operatorContext(harness: ReconcilerHarness, reason: string): operator.OperatorContext {
+  return {
+    client: harness.client,
+    options: harness.options,
+    by: 'test-operator',
+    reason,
+    print: () => undefined,
+  };
+}
+
+async function get(port: number, route: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${route}`);
+  return { status: res.status, body: await res.text() };
+}
+
+describe('fail closed: a corrupt config halts actuation on every worker, and recovers', () => {
+  const config = configFixture();
+  let harness: ReconcilerHarness;
+  const servers: Server[] = [];
+  const readers: ControllerStateReader[] = [];
+  const workerMetrics = [createMetrics(), createMetrics()];
+
+  beforeAll(async () => {
+    harness = await ReconcilerHarness.start({
+      scenario,
+      configArgv: config.argv,
+      extraArgv: ['--blast-radius-max-removed-fraction=0.2'],
+    });
+    await harness.startWorker();
+    // Two workers' health endpoints, each reading the controller's state as a deployment's workers do.
+    for (const metrics of workerMetrics) {
+      const reader = new ControllerStateReader(
+        harness.client,
+        harness.options.instance,
+        silentLogger,
+        metrics,
+        200,
+      );
+      readers.push(reader);
+      servers.push(
+        await startHealthServer(
+          { configHealth: () => reader.current()?.health, ready: () => true, live: () => true },
+          0,
+          '127.0.0.1',
+        ),
+      );
+    }
+    await harness.requestChange('baseline');
+    await harness.waitFor((v) => v.lastReconciled !== undefined);
+    readers.forEach((r) => r.start());
+  });
+  afterAll(async () => {
+    readers.forEach((r) => r.stop());
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await harness?.close();
+    config.remove();
+  });
+
+  it('fails the run with the file and field, writes nothing, keeps the last good revision, and turns /healthz to 503', async () => {
+    const baseline = (await harness.status()).lastReconciled?.revision;
+    // A broken config that would otherwise read as "my-repo has no presubmits" (kubernetes-sigs/prow#540).
+    config.write(
+      'jobs/my-org/my-repo/my-repo-presubmits.yaml',
+      'presubmits:\n  my-org/my-repo:\n    - name: [unclosed\n',
+    );
+    await harness.requestChange('corrupt config');
+    const view = await harness.waitFor((v) => v.blocked !== undefined);
+    expect(view.blocked?.errorType).toBe('ConfigInvalidError');
+    expect(view.blocked?.error).toContain('my-repo-presubmits.yaml');
+    expect(view.health.ok).toBe(false);
+    expect(view.lastReconciled?.revision).toBe(baseline);
+    expect(harness.statusWrites()).toBe(0);
+    expect(harness.kubernetes.prowJobs()).toHaveLength(0);
+    expect(await harness.metrics.configLastLoadSuccessful.get()).toMatchObject({ values: [{ value: 0 }] });
+
+    for (const [i, server] of servers.entries()) {
+      await readers[i]?.refresh();
+      const health = await get(serverPort(server), '/healthz');
+      expect(health.status).toBe(503);
+      expect(health.body).toContain('actuation halted');
+      expect(health.body).toContain('my-repo-presubmits.yaml');
+      expect(health.body).toContain(`last good revision: ${baseline}`);
+      expect((await workerMetrics[i]?.configLastLoadSuccessful.get())?.values[0]?.value).toBe(0);
+      expect((await get(serverPort(server), '/livez')).status).toBe(200);
+    }
+  });
+
+  it('recovers when a good config arrives: reconciles from the last good revision and reports healthy', async () => {
+    const before = await harness.status();
+    config.applyJobs(path.join(changes, 'rename-retire-add'));
+    await harness.requestChange('fixed config');
+    const view = await harness.waitForNextRun(before);
+    expect(view.recent[0]?.outcome).toBe('reconciled');
+    expect(view.health.ok).toBe(true);
+    expect(view.blocked).toBeUndefined();
+    expect(harness.statusWrites()).toBeGreaterThan(0);
+    for (const [i, server] of servers.entries()) {
+      await readers[i]?.refresh();
+      expect((await get(serverPort(server), '/healthz')).status).toBe(200);
+      expect((await workerMetrics[i]?.configLastLoadSuccessful.get())?.values[0]?.value).toBe(1);
+    }
+  });
+});
+
+describe('blast-radius guard: a change that empties a repository waits for an operator', () => {
+  const config = configFixture();
+  let harness: ReconcilerHarness;
+
+  beforeAll(async () => {
+    harness = await ReconcilerHarness.start({
+      scenario,
+      configArgv: config.argv,
+      extraArgv: ['--approval-timeout=5m'],
+    });
+    await harness.startWorker();
+    await harness.requestChange('baseline');
+    await harness.waitFor((v) => v.lastReconciled !== undefined);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    config.remove();
+  });
+
+  it('holds the plan and writes nothing; a rejection fails the run; a skip adopts the config without writing', async () => {
+    config.applyJobs(path.join(changes, 'empty-repo'));
+    await harness.requestChange('empty a repository');
+    await harness.waitFor((v) => v.running?.held === true);
+    const plan = await operator.plan(operatorContext(harness, 'look'));
+    expect(plan.phase).toBe('awaiting-approval');
+    expect(plan.verdict?.reasons).toContain('my-org/other-repo: all 2 presubmits removed');
+    expect(harness.statusWrites()).toBe(0);
+
+    await operator.decide(operatorContext(harness, 'not intended'), false);
+    const rejected = await harness.waitFor((v) => v.blocked !== undefined);
+    expect(rejected.blocked?.errorType).toBe('PlanRejected');
+    expect(rejected.blocked?.error).toContain('test-operator');
+    expect(harness.statusWrites()).toBe(0);
+
+    const before = rejected.lastReconciled?.revision;
+    await operator.skip(operatorContext(harness, 'accepted without retiring'));
+    const skipped = await harness.waitFor((v) => v.recent[0]?.outcome === 'skipped');
+    expect(skipped.lastReconciled?.revision).not.toBe(before);
+    expect(skipped.lastReconciled?.revision).toBe(rejected.blocked?.newestRevision);
+    expect(harness.statusWrites()).toBe(0);
+  });
+
+  it('an approval for another transition is refused; the right one proceeds and writes', async () => {
+    // Restore other-repo's jobs (no write: additions with nothing to trigger on), then empty it again.
+    config.write(
+      'jobs/my-org/other-repo/other-repo-presubmits.yaml',
+      'presubmits:\n  my-org/other-repo:\n    - {name: pull-other-unit, always_run: true, spec: {containers: [{image: golang}]}}\n',
+    );
+    const before = await harness.status();
+    await harness.requestChange('restore');
+    expect((await harness.waitForNextRun(before)).recent[0]?.outcome).toBe('reconciled');
+    config.applyJobs(path.join(changes, 'empty-repo'));
+    await harness.requestChange('empty again');
+    const held = await harness.waitFor((v) => v.running?.held === true);
+    const handle = harness.client.workflow.getHandle(held.running?.workflowId as string);
+    const refused = await handle
+      .executeUpdate(approveUpdate, {
+        args: [{ by: 'someone', baselineRevision: 'stale', newestRevision: 'other' }],
+      })
+      .then(
+        () => undefined,
+        (err: Error & { cause?: Error }) => err,
+      );
+    expect(refused?.cause?.message).toMatch(/holds the plan .* not stale → other/);
+    expect(harness.statusWrites()).toBe(0);
+
+    await operator.decide(operatorContext(harness, 'repository moved to another Prow'), true);
+    const done = await harness.waitForNextRun(held);
+    expect(done.blocked).toBeUndefined();
+    expect(
+      harness.github.latestStatus('my-org', 'other-repo', otherRepoHead, 'pull-other-unit'),
+    ).toMatchObject({
+      state: 'success',
+      description: 'Context retired without replacement.',
+    });
+  });
+});
