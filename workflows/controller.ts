@@ -28,6 +28,7 @@ import type {
 /** Durable state of one reconciler instance. Temporal is its only store; it crosses continue-as-new whole. */
 export interface ControllerState {
   lastReconciled?: ConfigSnapshot;
+  lastLoaded?: Omit<ConfigSnapshot, 'index'>;
   /** The newest change not yet started; newer requests replace it (coalescing, Q8). */
   pending?: ConfigChangeRequest;
   blocked?: {
@@ -63,7 +64,7 @@ export const controllerWorkflowId = (instance: string): string => `status-reconc
 export async function reconcilerController(input: ControllerInput): Promise<void> {
   const state: ControllerState = input.state ?? { health: { ok: true }, recent: [], requestCount: 0 };
   let operatorAction: { kind: 'retry' | 'skip'; action: OperatorAction } | undefined;
-  let running: { workflowId: string; held: boolean; since: string } | undefined;
+  let running: { workflowId: string; held: boolean; since: string; sourceRevision?: string } | undefined;
   const now = (): string => new Date().toISOString();
 
   const record = (entry: RunRecord): void => {
@@ -73,13 +74,14 @@ export async function reconcilerController(input: ControllerInput): Promise<void
   setHandler(configChangedSignal, (request) => {
     state.requestCount += 1;
     // Every worker's watcher reports the same files; a revision already reconciled needs no second run.
-    const alreadyDone =
+    const known = request.sourceRevision;
+    const duplicate =
       !request.force &&
-      !state.blocked &&
-      request.sourceRevision !== undefined &&
-      request.sourceRevision === state.lastReconciled?.sourceRevision &&
-      !running;
-    if (!alreadyDone) state.pending = request;
+      known !== undefined &&
+      (running
+        ? running.sourceRevision === known
+        : !state.blocked && known === state.lastReconciled?.sourceRevision);
+    if (!duplicate) state.pending = request;
   });
   setHandler(retrySignal, (action) => {
     operatorAction = { kind: 'retry', action };
@@ -93,8 +95,9 @@ export async function reconcilerController(input: ControllerInput): Promise<void
   setHandler(statusQuery, (): ControllerView => ({
     instance: input.instance,
     lastReconciled: state.lastReconciled && summary(state.lastReconciled),
+    lastLoaded: state.lastLoaded,
     pending: state.pending && withoutOptions(state.pending),
-    running,
+    running: running && { workflowId: running.workflowId, held: running.held, since: running.since },
     blocked: state.blocked && {
       workflowId: state.blocked.workflowId,
       error: state.blocked.error,
@@ -110,7 +113,7 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     const from = state.lastReconciled?.revision ?? 'baseline';
     const to = request.sourceRevision ?? `request-${state.requestCount}`;
     const workflowId = `${controllerWorkflowId(input.instance)}/change/${from}..${to}`;
-    running = { workflowId, held: false, since: now() };
+    running = { workflowId, held: false, since: now(), sourceRevision: request.sourceRevision };
     const outcome: { result?: ChangeRunResult; failure?: unknown; superseded?: boolean } = {};
     const childScope = new CancellationScope();
     const childResult = childScope.run(async () => {
@@ -167,6 +170,7 @@ export async function reconcilerController(input: ControllerInput): Promise<void
   ): void => {
     if (outcome.result) {
       const { result } = outcome;
+      state.lastLoaded = summary(result.newest);
       // Q14: a dry run reconciles nothing, so only its very first config becomes a baseline.
       if (result.kind !== 'dry-run' || !state.lastReconciled)
         state.lastReconciled = { ...result.newest, sourceRevision: request.sourceRevision };
@@ -180,6 +184,7 @@ export async function reconcilerController(input: ControllerInput): Promise<void
       return;
     }
     const failure = describeFailure(outcome.failure);
+    if (failure.newest) state.lastLoaded = summary(failure.newest);
     if (failure.type === 'ConfigInvalidError') {
       state.health = {
         ok: false,

@@ -158,6 +158,8 @@ export interface RunRecord {
 export interface ControllerView {
   instance: string;
   lastReconciled?: ConfigSummary;
+  /** The newest config a run loaded and validated (reconciled or not): what the load gauge reports. */
+  lastLoaded?: ConfigSummary;
   pending?: Omit<ConfigChangeRequest, 'options'>;
   running?: { workflowId: string; held: boolean; since: string };
   blocked?: { workflowId: string; error: string; errorType?: string; since: string; newestRevision?: string };

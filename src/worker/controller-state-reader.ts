@@ -58,5 +58,6 @@ export class ControllerStateReader {
     this.metrics.changesPending.set(view.pending ? 1 : 0);
     this.metrics.changesBlocked.set(view.blocked ? 1 : 0);
     this.metrics.runsAwaitingApproval.set(view.running?.held ? 1 : 0);
+    if (view.lastLoaded) this.metrics.loadedPresubmitCount.set(view.lastLoaded.presubmitCount);
   }
 }

@@ -1,13 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { projectRoot } from '../../src/project-root';
 
 /**
- * One Temporal dev server (in memory, headless, free loopback port) for the whole test run.
- * TEMPORAL_ADDRESS=host:port uses an existing server instead and starts none.
+ * Once per test run:
+ * - compile the project (incrementally) so tests can run the real `status-reconciler` command as a process;
+ * - start one Temporal dev server (in memory, headless, free loopback port). TEMPORAL_ADDRESS=host:port uses
+ *   an existing server instead and starts none (TEMPORAL_ADDRESS=none: unit tests only, no server).
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEMPORAL_ADDRESS) return;
+  // Type errors are `npm run typecheck`'s to report; tsc still emits, and the tests only need the output.
+  spawnSync(
+    process.execPath,
+    [
+      path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      path.join(projectRoot, 'tsconfig.build.json'),
+      '--incremental',
+      '--tsBuildInfoFile',
+      path.join(projectRoot, '.data', 'tsbuildinfo'),
+    ],
+    { stdio: 'ignore' },
+  );
+  if (!existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js')))
+    throw new Error('the project did not compile: run `npm run build` to see why');
   const server = await startDevServer({
     headless: true,
     logFile: path.join(projectRoot, '.data', 'test-temporal.log'),
