@@ -1,4 +1,4 @@
-import { Context, ApplicationFailure } from '@temporalio/activity';
+import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
 import { loadConfig } from '../src/config/load';
 import { ParseCache } from '../src/config/parse-cache';
@@ -201,12 +201,15 @@ export function createActivities(deps: ActivityDeps) {
         clearInterval(heartbeat);
       }
       if (signal.aborted) {
-        // Cancelled between GitHub calls: report what was done, then let Temporal record the cancellation.
+        // Cancelled between GitHub calls: the cancellation carries what was done, for the run to report.
         log.info('repository cancelled', {
           written: outcome.statusWrites.length,
           triggered: outcome.triggered.length,
         });
-        await context.cancelled;
+        if (!options.dryRun) recordMetrics(deps.metrics, plan, { ...outcome, errors: ['cancelled'] });
+        throw new CancelledFailure('cancelled by an operator', [
+          compact(outcome, deps.maxListedWrites ?? 50),
+        ]);
       }
       if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
       deps.metrics?.repositoryReconcileDuration.observe(

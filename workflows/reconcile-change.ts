@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   ActivityFailure,
   condition,
@@ -9,6 +10,7 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   isCancellation,
+  CancelledFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -51,6 +53,8 @@ function repositoryActivity(summary: string, heartbeatTimeoutMs: number): Activi
     // A large repository paced at GitHub's write limits can take a while; heartbeats prove progress, and a
     // worker that dies is noticed after the heartbeat timeout, so another worker resumes its repository.
     startToCloseTimeout: '4 hours',
+    // On cancellation, wait for the activity to stop between GitHub calls and report what it did.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: {
       initialInterval: '5 seconds',
@@ -167,8 +171,9 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
   // Keys that are not org/repo (R12, R19) fail the change as in Prow, after the other repositories ran.
   const failures: string[] = [...plan.errors];
   let next = 0;
+  let cancelled: unknown;
   const workOn = async (): Promise<void> => {
-    while (next < work.length && (options.continueOnError || failures.length === 0)) {
+    while (next < work.length && !cancelled && (options.continueOnError || failures.length === 0)) {
       const repoPlan = work[next++] as RepoPlan;
       try {
         const result = await repositoryActivity(
@@ -183,7 +188,12 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
         results.push(result);
         view.repositoriesDone += 1;
       } catch (err) {
-        if (isCancellation(err)) throw err;
+        if (isCancellation(err)) {
+          cancelled ??= err;
+          const partial = partialResult(err);
+          if (partial) results.push(partial);
+          return;
+        }
         failures.push(`${repoPlan.repo}: ${failureMessage(err)}`);
         view.repositoriesFailed.push(repoPlan.repo);
       }
@@ -194,6 +204,11 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
 
   const totals = totalsOf(results, failures.length, work.length);
   upsertMemo({ totals });
+  if (cancelled) {
+    // Report what was done before the cancellation reached the activities, then end as cancelled.
+    enter('cancelled', `Cancelled by an operator after ${totalsLine(totals)}.`);
+    throw cancelled;
+  }
   if (failures.length > 0) {
     enter('failed', `${failures.length} of ${work.length} repositories failed:\n${failures.join('\n')}`);
     throw failure(
@@ -209,6 +224,12 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
     totals,
     repositories: options.dryRun ? results : undefined,
   };
+}
+
+/** What a repository activity had done when it was cancelled (it reports it in the cancellation's details). */
+function partialResult(err: unknown): RepositoryResult | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof CancelledFailure ? (cause.details?.[0] as RepositoryResult | undefined) : undefined;
 }
 
 function failure(message: string, type: string, newest: ConfigSnapshot): ApplicationFailure {

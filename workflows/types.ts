@@ -124,7 +124,7 @@ export interface DiffResult {
 }
 
 export type ChangeRunPhase =
-  'loading' | 'diffing' | 'awaiting-approval' | 'reconciling' | 'done' | 'failed' | 'rejected';
+  'loading' | 'diffing' | 'awaiting-approval' | 'reconciling' | 'done' | 'failed' | 'rejected' | 'cancelled';
 
 export interface ChangeRunView {
   phase: ChangeRunPhase;

@@ -39,6 +39,10 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     ...(options.identity ? { identity: options.identity } : {}),
     // Repository activities may wait on GitHub's pacing; give them time to record progress on shutdown.
     shutdownGraceTime: '20 seconds',
+    // Cancellation reaches an activity only with a heartbeat sent to the server: keep that under 2 s, so a
+    // cancelled run stops within a few GitHub calls, not after Core's default throttle of up to a minute.
+    maxHeartbeatThrottleInterval: '2 seconds',
+    defaultHeartbeatThrottleInterval: '2 seconds',
   });
 }
 
