@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+#
+# The production image of status-reconciler: `docker build -t status-reconciler .`, then
+# `docker run status-reconciler --config-path=... --temporal-address=...` runs `status-reconciler worker`
+# with Prow's flags (README, "Deploying"). The local sandboxes and the operator commands (`status`,
+# `approve`, ...) are in the same image: `--entrypoint node ... dist/src/sandbox/github/main.js`, or
+# `status-reconciler approve --reason ...` as the command.
+#
+# Why Debian (bookworm-slim) and not Alpine: @temporalio/core-bridge (the Temporal SDK's Rust core) ships its
+# native addon prebuilt for linux glibc only (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu), and the
+# worker bundles the workflow code at start with webpack + @swc/core, whose native binary is picked per libc
+# too. On Alpine's musl libc the core bridge does not load and the worker cannot start.
+#
+# Node 20: package.json's engines (>=20.19: require() of the ESM-only Octokit packages). The tag is exact;
+# bump it (and the compose file's image of the same build) on purpose, not by accident.
+ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+
+# ---- build: all dependencies, compile TypeScript to dist/ ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# What tsconfig.build.json compiles (`npm run build`).
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY workflows ./workflows
+COPY activities ./activities
+COPY bench ./bench
+RUN npm run build
+
+# ---- runtime: production dependencies and the compiled code only ----
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# Production dependencies include @temporalio/worker's bundler (webpack, swc-loader, @swc/core): the worker
+# bundles dist/workflows when it starts, so they are needed at run time.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/workflows ./dist/workflows
+COPY --from=build /app/dist/activities ./dist/activities
+# The worker writes nothing (state lives in Temporal). /app/.data is where the local sandboxes write their
+# generated GitHub App key and kubeconfig in docker-compose.yml; it belongs to the runtime user so a named
+# volume mounted there is writable.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+# The base image's unprivileged `node` user (uid/gid 1000), numeric so Kubernetes' runAsNonRoot can check it.
+USER 1000:1000
+# --health-port (/healthz, /healthz/ready, /livez), --metrics-port, --temporal-metrics-port.
+EXPOSE 8081 9090 9091
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["worker"]
