@@ -206,6 +206,24 @@ const flagSpecs = {
     help: 'Accepted for compatibility.',
     ignored: 'no pprof in Node',
   },
+  'git-signing-key-path': {
+    kind: 'string',
+    default: '',
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'profile-memory-usage': {
+    kind: 'bool',
+    default: false,
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
+  'memory-profile-interval': {
+    kind: 'duration',
+    default: 30_000,
+    help: 'Accepted for compatibility.',
+    ignored: 'not needed',
+  },
   'in-repo-config-cache-size': {
     kind: 'int',
     default: 200,
@@ -250,6 +268,16 @@ const flagSpecs = {
   'temporal-tls': { kind: 'bool', default: false, help: '(port) Connect to Temporal with TLS.' },
   'temporal-tls-cert-path': { kind: 'string', default: '', help: '(port) mTLS client certificate.' },
   'temporal-tls-key-path': { kind: 'string', default: '', help: '(port) mTLS client key.' },
+  'temporal-tls-ca-path': {
+    kind: 'string',
+    default: '',
+    help: "(port) CA of the Temporal server's certificate.",
+  },
+  'temporal-tls-server-name': {
+    kind: 'string',
+    default: '',
+    help: '(port) Server name to verify in its certificate.',
+  },
   instance: {
     kind: 'string',
     default: 'default',
@@ -340,6 +368,8 @@ export interface ReconcilerOptions {
     tls: boolean;
     tlsCertPath?: string;
     tlsKeyPath?: string;
+    tlsCaPath?: string;
+    tlsServerName?: string;
     maxActivitiesPerSecond?: number;
   };
   instance: string;
@@ -520,6 +550,8 @@ export function readOptions(
       tls: v('temporal-tls'),
       tlsCertPath: nonEmpty(v<string>('temporal-tls-cert-path')),
       tlsKeyPath: nonEmpty(v<string>('temporal-tls-key-path')),
+      tlsCaPath: nonEmpty(v<string>('temporal-tls-ca-path')),
+      tlsServerName: nonEmpty(v<string>('temporal-tls-server-name')),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
     },
     instance: v('instance'),

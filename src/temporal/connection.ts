@@ -1,21 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ReconcilerOptions } from '../options';
 
 /** TLS and API-key settings shared by the client and the worker connection. Secrets are read from files. */
 function securityOf(temporal: ReconcilerOptions['temporal']): {
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer } } | boolean;
+  tls?: TLSConfig | boolean;
   apiKey?: string;
 } {
   const apiKey = temporal.apiKeyPath ? readFileSync(temporal.apiKeyPath, 'utf8').trim() : undefined;
-  const mtls =
-    temporal.tlsCertPath && temporal.tlsKeyPath
+  const config: TLSConfig = {
+    ...(temporal.tlsCertPath && temporal.tlsKeyPath
       ? {
           clientCertPair: { crt: readFileSync(temporal.tlsCertPath), key: readFileSync(temporal.tlsKeyPath) },
         }
-      : undefined;
-  const tls = mtls ?? (temporal.tls || apiKey ? true : undefined);
+      : {}),
+    ...(temporal.tlsCaPath ? { serverRootCACertificate: readFileSync(temporal.tlsCaPath) } : {}),
+    ...(temporal.tlsServerName ? { serverNameOverride: temporal.tlsServerName } : {}),
+  };
+  const tls = Object.keys(config).length > 0 ? config : temporal.tls || apiKey ? true : undefined;
   return { tls, apiKey };
 }
 

@@ -7,6 +7,7 @@ import { ControllerStateReader } from '../../src/worker/controller-state-reader'
 import { startHealthServer, serverPort } from '../../src/worker/health-server';
 import { createMetrics } from '../../src/worker/metrics';
 import { silentLogger } from '../../src/log';
+import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 import { approveUpdate } from '../../workflows/messages';
 
@@ -96,6 +97,7 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
       expect(health.body).toContain('actuation halted');
       expect(health.body).toContain('my-repo-presubmits.yaml');
       expect(health.body).toContain(`last good revision: ${baseline}`);
+      await recordHistory(harness.client, view.blocked?.workflowId as string, 'change-config-invalid');
       expect((await workerMetrics[i]?.configLastLoadSuccessful.get())?.values[0]?.value).toBe(0);
       expect((await get(serverPort(server), '/livez')).status).toBe(200);
     }
@@ -187,6 +189,8 @@ describe('blast-radius guard: a change that empties a repository waits for an op
     await operator.decide(operatorContext(harness, 'repository moved to another Prow'), true);
     const done = await harness.waitForNextRun(held);
     expect(done.blocked).toBeUndefined();
+    await recordHistory(harness.client, held.running?.workflowId as string, 'change-approved');
+    await recordHistory(harness.client, `status-reconciler/${harness.options.instance}`, 'controller-guard');
     expect(
       harness.github.latestStatus('my-org', 'other-repo', otherRepoHead, 'pull-other-unit'),
     ).toMatchObject({

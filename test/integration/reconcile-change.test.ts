@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
 import { loadScenarioFile } from '../../src/sandbox/github';
+import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 
 const scenario = loadScenarioFile(path.join(projectRoot, 'examples', 'github-scenario.yaml'));
@@ -100,5 +101,10 @@ describe('a config change reconciled end to end on the dev server', () => {
     await harness.waitFor((v) => v.recent[0]?.outcome === 'unchanged');
     expect(harness.statusWrites()).toBe(writes);
     expect(harness.kubernetes.prowJobs()).toHaveLength(jobs);
+
+    const view = await harness.status();
+    await recordHistory(harness.client, view.recent[1]?.workflowId as string, 'change-reconciled');
+    await recordHistory(harness.client, view.recent[2]?.workflowId as string, 'change-baseline');
+    await recordHistory(harness.client, `status-reconciler/${harness.options.instance}`, 'controller-e2e');
   });
 });

@@ -1,5 +1,7 @@
 import * as operator from '../../src/cli/operator-commands';
+import { planQuery } from '../../workflows/messages';
 import { busyJobs, busyRepository } from '../support/busy-repository';
+import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 
 const retired = 'Context retired without replacement.';
@@ -72,6 +74,7 @@ describe('GitHub faults in the middle of a run', () => {
     const view = await harness.waitForNextRun(before, 90_000);
     expect(view.recent[0]?.outcome).toBe('reconciled');
     expect(faults.list().every((f) => f.remaining === 0)).toBe(true);
+    await recordHistory(harness.client, view.recent[0]?.workflowId as string, 'change-retried-activities');
     expectReconciledOnce(harness);
   });
 });
@@ -115,6 +118,7 @@ describe('cancelling a run', () => {
     expect(description.status.name).toBe('CANCELLED');
     const memo = description.memo as { totals?: { statusesWritten: number } };
     expect(memo.totals?.statusesWritten).toBeGreaterThan(0);
+    await recordHistory(harness.client, running.running?.workflowId as string, 'change-cancelled');
 
     harness.github.faults.clear();
     await operator.retry({
@@ -148,7 +152,10 @@ describe('changes arriving while a run is in progress', () => {
     // v1: rename ci/old. While it runs: v2 adds pull-added, v3 removes pull-keep, v4 also adds pull-late.
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new']));
     await harness.requestChange('v1');
-    await harness.waitFor((v) => v.running !== undefined);
+    const first = await harness.waitFor((v) => v.running !== undefined);
+    // Let v1's run load its config before the next versions land, so they must arrive as pending changes.
+    const firstRun = harness.client.workflow.getHandle(first.running?.workflowId as string);
+    while ((await firstRun.query(planQuery)).phase !== 'reconciling') await new Promise((r) => setTimeout(r, 50));
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new', 'pull-added']));
     await harness.requestChange('v2');
     config.write(jobFile, busyJobs(['pull-move:ci/new', 'pull-added']));

@@ -86,6 +86,7 @@ export interface HarnessOptions {
 /** A reconciler deployment on the test Temporal server, against the GitHub and Kubernetes doubles. */
 export class ReconcilerHarness {
   workers: { worker: Worker; running: Promise<void> }[] = [];
+  workerFailures: unknown[] = [];
   private constructor(
     readonly client: Client,
     readonly connection: NativeConnection,
@@ -172,7 +173,11 @@ export class ReconcilerHarness {
       workflowBundle: await workflowBundle(),
       activities: { ...this.activityDeps(), ...overrides },
     });
-    this.workers.push({ worker, running: worker.run() });
+    // Observed at once: a worker that fails must fail its test, not surface later as an unhandled rejection.
+    const running = worker.run().catch((err: unknown) => {
+      this.workerFailures.push(err);
+    });
+    this.workers.push({ worker, running });
     return worker;
   }
 
