@@ -123,6 +123,16 @@ const flagSpecs = {
     help: 'Accepted for compatibility.',
     ignored: 'not needed',
   },
+  'github-write-budget': {
+    kind: 'string',
+    default: '70/1m,450/1h',
+    help: "(port) Status writes the whole deployment may make, as count/window pairs: GitHub's content-creation limits are 80 per minute and 500 per hour.",
+  },
+  'worker-replicas': {
+    kind: 'int',
+    default: 1,
+    help: '(port) Workers in the deployment: each takes this share of the GitHub write budget.',
+  },
   'github-client.request-timeout': {
     kind: 'duration',
     default: 120_000,
@@ -155,20 +165,17 @@ const flagSpecs = {
   'kubeconfig-dir': {
     kind: 'string',
     default: '',
-    help: 'Accepted for compatibility.',
-    ignored: 'use --kubeconfig',
+    help: 'Directory of kubeconfig files (with --kubeconfig-suffix).',
   },
   'kubeconfig-suffix': {
     kind: 'string',
     default: '',
-    help: 'Accepted for compatibility.',
-    ignored: 'use --kubeconfig',
+    help: 'Suffix of the kubeconfig files in --kubeconfig-dir.',
   },
   'projected-token-file': {
     kind: 'string',
     default: '',
-    help: 'Accepted for compatibility.',
-    ignored: 'not needed',
+    help: 'Projected service account token to use in-cluster.',
   },
   'no-in-cluster-config': { kind: 'bool', default: false, help: 'Do not use the in-cluster config.' },
   'status-path': {
@@ -324,6 +331,11 @@ const flagSpecs = {
     default: 5_000,
     help: '(port) How often the watcher checks the config files.',
   },
+  'worker-max-concurrent-activities': {
+    kind: 'int',
+    default: 20,
+    help: '(port) Repository activities one worker runs at once; the rest go to other workers.',
+  },
   'max-activities-per-second': {
     kind: 'float',
     default: 0,
@@ -349,6 +361,9 @@ export interface ReconcilerOptions {
     requestTimeoutMs: number;
     maxRetries: number;
     maxRateLimitWaitMs: number;
+    /** Deployment-wide write budget windows (`--github-write-budget`). */
+    writeBudget: { limit: number; windowMs: number }[];
+    workerReplicas: number;
   };
   kubernetes: {
     kubeconfig?: string;
@@ -371,6 +386,7 @@ export interface ReconcilerOptions {
     tlsCaPath?: string;
     tlsServerName?: string;
     maxActivitiesPerSecond?: number;
+    maxConcurrentActivities: number;
   };
   instance: string;
   triggerNewRepos: boolean;
@@ -462,6 +478,20 @@ export function readValue(raw: Raw, name: string, spec: FlagSpec, env: NodeJS.Pr
   }
 }
 
+/** `count/window` pairs such as `70/1m,450/1h`. */
+export function parseWriteBudget(text: string): { limit: number; windowMs: number }[] {
+  return text.split(',').map((pair) => {
+    const [count, window] = pair.trim().split('/');
+    const limit = Number(count);
+    const windowMs = window === undefined ? undefined : parseDuration(window);
+    if (!Number.isInteger(limit) || limit < 1 || !windowMs)
+      throw new OptionsError(
+        `invalid value ${JSON.stringify(text)} for flag -github-write-budget: want count/window pairs like 70/1m,450/1h`,
+      );
+    return { limit, windowMs };
+  });
+}
+
 /** Go's time.ParseDuration for h, m, s, ms; a bare 0 is zero. */
 export function parseDuration(text: string): number | undefined {
   if (text === '0') return 0;
@@ -485,6 +515,11 @@ export function readOptions(
     const x = v<number>(name);
     if (x < 0 || x > 1)
       throw new OptionsError(`invalid value ${x} for flag -${name}: must be between 0 and 1`);
+    return x;
+  };
+  const positive = (name: FlagName): number => {
+    const x = v<number>(name);
+    if (x < 1) throw new OptionsError(`invalid value ${x} for flag -${name}: must be at least 1`);
     return x;
   };
   const appId = nonEmpty(v<string>('github-app-id'));
@@ -531,6 +566,8 @@ export function readOptions(
       requestTimeoutMs: v('github-client.request-timeout'),
       maxRetries: v('github-client.max-retries'),
       maxRateLimitWaitMs: v('github-client.backoff-timeout'),
+      writeBudget: parseWriteBudget(v<string>('github-write-budget')),
+      workerReplicas: positive('worker-replicas'),
     },
     kubernetes: {
       kubeconfig: nonEmpty(v<string>('kubeconfig')),
@@ -553,6 +590,7 @@ export function readOptions(
       tlsCaPath: nonEmpty(v<string>('temporal-tls-ca-path')),
       tlsServerName: nonEmpty(v<string>('temporal-tls-server-name')),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
+      maxConcurrentActivities: positive('worker-max-concurrent-activities'),
     },
     instance: v('instance'),
     triggerNewRepos: v('trigger-new-repos'),

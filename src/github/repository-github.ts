@@ -5,6 +5,7 @@ import type { ReconcilerOptions } from '../options';
 import type { Metrics } from '../worker/metrics';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { GitHubApi } from './github-api';
+import type { WriteBudget } from './write-budget';
 
 /** GitHub API clients per org: a GitHub App has one installation per org, a token serves all. */
 export type GitHubApiFor = (org: string, repo: string) => Promise<GitHubApi>;
@@ -16,6 +17,7 @@ export type GitHubApiFor = (org: string, repo: string) => Promise<GitHubApi>;
  */
 export function repositoryGitHub(
   apiFor: GitHubApiFor,
+  writeBudget?: WriteBudget,
 ): (org: string, repo: string) => Promise<RepositoryGitHub> {
   const botLogins = new WeakMap<GitHubApi, Promise<string>>();
   return async (org, repo) => {
@@ -33,7 +35,10 @@ export function repositoryGitHub(
       },
       statuses: {
         getCombinedStatus: (o, r, sha) => api.getCombinedStatus(o, r, sha),
-        createStatus: (o, r, sha, status) => api.createStatus(o, r, sha, status),
+        createStatus: (o, r, sha, status) =>
+          writeBudget
+            ? writeBudget.run(() => api.createStatus(o, r, sha, status))
+            : api.createStatus(o, r, sha, status),
       },
       refs: { getBranchSha: (o, r, branch) => api.getBranchSha(o, r, branch) },
       trust: {

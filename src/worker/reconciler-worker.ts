@@ -22,7 +22,14 @@ export interface ReconcilerWorkerOptions {
    * workers, GitHub's write budget holds for the deployment, not per process.
    */
   maxTaskQueueActivitiesPerSecond?: number;
+  /** Activities this worker runs at once; with several workers, the rest are picked up by the others. */
+  maxConcurrentActivities?: number;
   identity?: string;
+  /**
+   * Build ID reported by the worker (no versioning). Core refuses two workers of one process on the same task
+   * queue and build ID; tests that run several workers in one process give each its own.
+   */
+  buildId?: string;
 }
 
 /** The Temporal worker of the reconciler: both workflows and the activities built from their dependencies. */
@@ -36,7 +43,11 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     ...(options.maxTaskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond }
       : {}),
+    ...(options.maxConcurrentActivities
+      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }
+      : {}),
     ...(options.identity ? { identity: options.identity } : {}),
+    ...(options.buildId ? { buildId: options.buildId } : {}),
     // Repository activities may wait on GitHub's pacing; give them time to record progress on shutdown.
     shutdownGraceTime: '20 seconds',
     // Cancellation reaches an activity only with a heartbeat sent to the server: keep that under 2 s, so a

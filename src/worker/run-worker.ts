@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createProwJobClientFromFlags } from '../kubernetes/client';
 import type { ProwJobCreator } from '../kubernetes/client';
 import { githubFromOptions, repositoryGitHub } from '../github/repository-github';
+import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
@@ -53,10 +54,12 @@ export async function runWorker(
     namespace: options.temporal.namespace,
     taskQueue: options.temporal.taskQueue,
     maxTaskQueueActivitiesPerSecond: options.temporal.maxActivitiesPerSecond,
+    maxConcurrentActivities: options.temporal.maxConcurrentActivities,
     activities: {
       configSource: options.config,
       github: repositoryGitHub(
         githubFromOptions(options.github, log.child({ component: 'github' }), metrics),
+        workerWriteBudget(options.github),
       ),
       prowJobs: (namespace) => {
         let creator = creators.get(namespace);

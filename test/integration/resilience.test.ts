@@ -155,7 +155,8 @@ describe('changes arriving while a run is in progress', () => {
     const first = await harness.waitFor((v) => v.running !== undefined);
     // Let v1's run load its config before the next versions land, so they must arrive as pending changes.
     const firstRun = harness.client.workflow.getHandle(first.running?.workflowId as string);
-    while ((await firstRun.query(planQuery)).phase !== 'reconciling') await new Promise((r) => setTimeout(r, 50));
+    while ((await firstRun.query(planQuery)).phase !== 'reconciling')
+      await new Promise((r) => setTimeout(r, 50));
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new', 'pull-added']));
     await harness.requestChange('v2');
     config.write(jobFile, busyJobs(['pull-move:ci/new', 'pull-added']));

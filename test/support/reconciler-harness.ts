@@ -8,6 +8,7 @@ import type { ActivityDeps } from '../../activities';
 import { createGitHubClient } from '../../src/github/client';
 import { GitHubApi } from '../../src/github/github-api';
 import { repositoryGitHub } from '../../src/github/repository-github';
+import type { WriteBudget } from '../../src/github/write-budget';
 import { createProwJobClient } from '../../src/kubernetes/client';
 import { silentLogger } from '../../src/log';
 import type { ReconcilerOptions } from '../../src/options';
@@ -130,7 +131,7 @@ export class ReconcilerHarness {
     );
   }
 
-  activityDeps(): ActivityDeps {
+  activityDeps(writeBudget?: WriteBudget): ActivityDeps {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(this.kubernetes.kubeconfig());
     const github = this.github;
@@ -150,7 +151,7 @@ export class ReconcilerHarness {
           rateLimitBaseMs: 1,
         }).then((client) => new GitHubApi(client));
         return api;
-      }),
+      }, writeBudget),
       prowJobs: (namespace) =>
         createProwJobClient({
           kubeConfig,
@@ -165,20 +166,26 @@ export class ReconcilerHarness {
   }
 
   /** Starts one more worker on the harness's task queue. */
-  async startWorker(overrides: Partial<ActivityDeps> = {}): Promise<Worker> {
-    const worker = await createReconcilerWorker({
+  async startWorker(
+    overrides: Partial<ActivityDeps> = {},
+    worker: { identity?: string; writeBudget?: WriteBudget; maxConcurrentActivities?: number } = {},
+  ): Promise<Worker> {
+    const created = await createReconcilerWorker({
       connection: this.connection,
       namespace: 'default',
       taskQueue: this.options.temporal.taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: { ...this.activityDeps(), ...overrides },
+      activities: { ...this.activityDeps(worker.writeBudget), ...overrides },
+      identity: worker.identity,
+      buildId: worker.identity,
+      maxConcurrentActivities: worker.maxConcurrentActivities,
     });
     // Observed at once: a worker that fails must fail its test, not surface later as an unhandled rejection.
-    const running = worker.run().catch((err: unknown) => {
+    const running = created.run().catch((err: unknown) => {
       this.workerFailures.push(err);
     });
-    this.workers.push({ worker, running });
-    return worker;
+    this.workers.push({ worker: created, running });
+    return created;
   }
 
   async requestChange(reason = 'test', force = false): Promise<void> {
