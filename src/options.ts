@@ -618,11 +618,15 @@ export function readOptions(
 }
 
 /** Help text for every flag, for `status-reconciler <command> --help`. */
-export function flagsHelp(extra: Record<string, FlagSpec> = {}): string {
-  return Object.entries({ ...flagSpecs, ...extra } as Record<string, FlagSpec>)
+export function flagsHelp(extra: Record<string, FlagSpec> = {}, onlyExtra = false): string {
+  return Object.entries((onlyExtra ? extra : { ...flagSpecs, ...extra }) as Record<string, FlagSpec>)
     .filter(([, spec]) => !spec.ignored)
     .map(([name, spec]) => {
-      const def = Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default ?? '');
+      const def = Array.isArray(spec.default)
+        ? spec.default.join(',')
+        : spec.kind === 'duration'
+          ? `${Number(spec.default) / 1000}s`
+          : String(spec.default ?? '');
       return `  --${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
     })
     .join('\n');

@@ -9,7 +9,14 @@ import { startKubernetesDouble } from '../sandbox/kubernetes/server';
 import { startDevServer } from '../temporal/dev-server';
 import { runWorker } from '../worker/run-worker';
 
-export const demoDir = path.join(projectRoot, '.data', 'demo');
+/**
+ * Where the demo keeps its state: `<project>/.data`, or the directory named by the environment variable
+ * STATUS_RECONCILER_DATA_DIR (tests use a temporary one, so they never touch a developer's running demo).
+ * It holds `demo/` (the watched config, the sandbox's App key, the kubeconfig), `temporal.db` and
+ * `temporal.log`; `demo-change` reads the same variable.
+ */
+export const dataDir = process.env.STATUS_RECONCILER_DATA_DIR || path.join(projectRoot, '.data');
+export const demoDir = path.join(dataDir, 'demo');
 export const demoConfigDir = path.join(demoDir, 'config');
 
 /** Ports of the local demo; each can be moved with an environment variable. */
@@ -55,8 +62,8 @@ export async function runDev(argv: string[]): Promise<number> {
         headless: false,
         port: ports.temporal,
         uiPort: ports.ui,
-        dbFile: path.join(projectRoot, '.data', 'temporal.db'),
-        logFile: path.join(projectRoot, '.data', 'temporal.log'),
+        dbFile: path.join(dataDir, 'temporal.db'),
+        logFile: path.join(dataDir, 'temporal.log'),
       });
       cleanups.push(() => server.stop());
       flags.push(`--temporal-address=${server.address}`);

@@ -23,6 +23,8 @@ const diffFlags: Record<string, FlagSpec> = {
 interface Command {
   summary: string;
   flags?: Record<string, FlagSpec>;
+  /** Its help lists only its own flags (it does not take the worker's). */
+  ownFlagsOnly?: boolean;
   run(argv: string[]): Promise<number>;
 }
 
@@ -99,6 +101,7 @@ const commands: Record<string, Command> = {
   diff: {
     summary: 'Offline diff of two config trees: what a change would trigger, retire and migrate.',
     flags: diffFlags,
+    ownFlagsOnly: true,
     run: async (argv) => {
       const { raw } = parseFlags(argv, diffFlags);
       const flag = (name: string): string =>
@@ -137,9 +140,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(
-      `status-reconciler ${name}: ${command.summary}\n\nFlags:\n${flagsHelp(command.flags)}\n`,
-    );
+    const help = flagsHelp(command.flags, command.ownFlagsOnly);
+    process.stdout.write(`status-reconciler ${name}: ${command.summary}\n\nFlags:\n${help}\n`);
     return 0;
   }
   try {
