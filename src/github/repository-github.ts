@@ -51,11 +51,32 @@ export function repositoryGitHub(
   };
 }
 
+/**
+ * The route template of a request, for metric labels: Octokit passes templates for first requests but
+ * absolute URLs for later pages, and labels must not carry SHAs or PR numbers (unbounded cardinality).
+ */
+export function endpointTemplate(method: string, url: string): string {
+  if (url.includes('{')) return `${method} ${url}`;
+  const path = url.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '');
+  const templates: [RegExp, string][] = [
+    [/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}'],
+    [/\/commits\/[^/]+\//, '/commits/{ref}/'],
+    [/\/statuses\/[^/]+$/, '/statuses/{sha}'],
+    [/\/pulls\/\d+/, '/pulls/{pull_number}'],
+    [/\/issues\/\d+/, '/issues/{issue_number}'],
+    [/\/git\/ref\/.*$/, '/git/ref/{ref}'],
+    [/\/collaborators\/[^/]+$/, '/collaborators/{username}'],
+    [/^\/orgs\/[^/]+\/members\/[^/]+$/, '/orgs/{org}/members/{username}'],
+    [/^\/app\/installations\/\d+/, '/app/installations/{installation_id}'],
+  ];
+  return `${method} ${templates.reduce((p, [pattern, template]) => p.replace(pattern, template), path)}`;
+}
+
 /** Counts requests by endpoint and outcome, and tracks the remaining primary rate limit. */
 export function instrumentGitHubClient(client: GitHubClient, metrics: Metrics): void {
   client.hook.after('request', (response, options) => {
     metrics.githubRequests.inc({
-      endpoint: `${options.method} ${options.url}`,
+      endpoint: endpointTemplate(options.method, options.url),
       outcome: String(response.status),
     });
     const remaining = response.headers['x-ratelimit-remaining'];
@@ -68,7 +89,7 @@ export function instrumentGitHubClient(client: GitHubClient, metrics: Metrics): 
   client.hook.error('request', (error, options) => {
     const status = (error as { status?: number }).status;
     metrics.githubRequests.inc({
-      endpoint: `${options.method} ${options.url}`,
+      endpoint: endpointTemplate(options.method, options.url),
       outcome: status ? String(status) : 'error',
     });
     throw error;
