@@ -70,6 +70,18 @@ describe('a config change reconciled end to end on the dev server', () => {
       });
     }
     expect(latest(3, 'ci/legacy-v2')).toBeUndefined();
+    // A second repository in the same change: pull-other-e2e's context renamed to ci/e2e on its main branch.
+    expect(harness.github.latestStatus('my-org', 'other-repo', sha('other-repo', 1), 'ci/e2e')).toMatchObject(
+      {
+        state: 'failure',
+      },
+    );
+    expect(
+      harness.github.latestStatus('my-org', 'other-repo', sha('other-repo', 1), 'pull-other-e2e'),
+    ).toMatchObject({
+      state: 'success',
+      description: 'Context retired. Status moved to "ci/e2e".',
+    });
 
     // Trigger (R15–R18): trusted, non-draft PRs whose branch and files match; deterministic names.
     const jobs = harness.kubernetes
@@ -106,5 +118,55 @@ describe('a config change reconciled end to end on the dev server', () => {
     await recordHistory(harness.client, view.recent[1]?.workflowId as string, 'change-reconciled');
     await recordHistory(harness.client, view.recent[2]?.workflowId as string, 'change-baseline');
     await recordHistory(harness.client, `status-reconciler/${harness.options.instance}`, 'controller-e2e');
+  });
+});
+
+describe('dry run (Q14)', () => {
+  const config = configFixture();
+  let harness: ReconcilerHarness;
+
+  beforeAll(async () => {
+    harness = await ReconcilerHarness.start({
+      scenario,
+      configArgv: config.argv,
+      extraArgv: ['--dry-run=true', '--blast-radius-max-removed-fraction=0.2'],
+    });
+    await harness.startWorker();
+    await harness.requestChange('baseline');
+    await harness.waitFor((v) => v.lastReconciled !== undefined);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    config.remove();
+  });
+
+  it('computes the full plan with every write it would make, writes nothing, and keeps the baseline', async () => {
+    const before = await harness.status();
+    config.applyJobs(exampleChange);
+    await harness.requestChange('dry run of the example change');
+    const view = await harness.waitForNextRun(before);
+    expect(view.recent[0]?.outcome).toBe('dry-run');
+    expect(view.lastReconciled?.revision).toBe(before.lastReconciled?.revision);
+
+    const result = await harness.client.workflow.getHandle(view.recent[0]?.workflowId as string).result();
+    const myRepo = result.repositories?.find((r: { repo: string }) => r.repo === 'my-org/my-repo');
+    expect(myRepo?.counts).toMatchObject({ prowJobsPlanned: 11, statusesPlanned: 11, statusesWritten: 0 });
+    expect(myRepo?.statusWrites).toContainEqual(
+      expect.objectContaining({
+        pr: 1,
+        context: 'pull-old',
+        state: 'success',
+        description: retired,
+        result: 'planned',
+      }),
+    );
+    expect(myRepo?.prowJobs).toContainEqual(
+      expect.objectContaining({ pr: 2, job: 'pull-e2e', result: 'planned' }),
+    );
+    expect(
+      harness.github.requests.entries.filter((e) => e.method !== 'GET' && !e.path.startsWith('/app/')),
+    ).toEqual([]);
+    expect(harness.kubernetes.prowJobs()).toHaveLength(0);
+    expect(harness.kubernetes.requests.filter((r) => r.method !== 'GET')).toEqual([]);
   });
 });
