@@ -23,6 +23,18 @@ async function start(config: ReturnType<typeof configFixture>): Promise<Reconcil
   return harness;
 }
 
+/** A harness for one describe block: started before its tests, closed after them. */
+function deployment(): { config: ReturnType<typeof configFixture>; harness: () => ReconcilerHarness } {
+  const config = configFixture();
+  let harness: ReconcilerHarness | undefined;
+  beforeAll(async () => (harness = await start(config)));
+  afterAll(async () => {
+    await harness?.close();
+    config.remove();
+  });
+  return { config, harness: () => harness as ReconcilerHarness };
+}
+
 /** Each PR got exactly one retire of pull-old and one move of ci/old: nothing lost, nothing written twice. */
 function expectReconciledOnce(harness: ReconcilerHarness): void {
   for (let n = 1; n <= pulls; n++) {
@@ -35,15 +47,10 @@ function expectReconciledOnce(harness: ReconcilerHarness): void {
 }
 
 describe('GitHub faults in the middle of a run', () => {
-  const config = configFixture();
-  let harness: ReconcilerHarness;
-  beforeAll(async () => (harness = await start(config)));
-  afterAll(async () => {
-    await harness?.close();
-    config.remove();
-  });
+  const { config, harness: current } = deployment();
 
   it('retries 5xx, dropped connections and rate limits; loses nothing and writes nothing twice', async () => {
+    const harness = current();
     const { faults } = harness.github;
     faults.add({
       match: { operationId: 'repos/get-combined-status-for-ref' },
@@ -80,15 +87,10 @@ describe('GitHub faults in the middle of a run', () => {
 });
 
 describe('cancelling a run', () => {
-  const config = configFixture();
-  let harness: ReconcilerHarness;
-  beforeAll(async () => (harness = await start(config)));
-  afterAll(async () => {
-    await harness?.close();
-    config.remove();
-  });
+  const { config, harness: current } = deployment();
 
   it('stops between GitHub calls, reports what it did, and a retry finishes the change without duplicates', async () => {
+    const harness = current();
     harness.github.faults.add({
       match: { operationId: 'repos/create-commit-status' },
       action: { kind: 'delay', ms: 150 },
@@ -134,15 +136,10 @@ describe('cancelling a run', () => {
 });
 
 describe('changes arriving while a run is in progress', () => {
-  const config = configFixture();
-  let harness: ReconcilerHarness;
-  beforeAll(async () => (harness = await start(config)));
-  afterAll(async () => {
-    await harness?.close();
-    config.remove();
-  });
+  const { config, harness: current } = deployment();
 
   it('coalesce into one follow-up run from the last reconciled config to the newest (Q8)', async () => {
+    const harness = current();
     harness.github.faults.add({
       match: { operationId: 'repos/create-commit-status' },
       action: { kind: 'delay', ms: 50 },

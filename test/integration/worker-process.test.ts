@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
+import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
+import { busyJobs, busyRepository } from '../support/busy-repository';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
@@ -11,33 +12,7 @@ import { cli, startWorkerProcess, workerProcessArgs } from '../support/worker-pr
  * repository, then restarted; the run completes with no duplicate ProwJobs and no duplicate writes.
  */
 const pulls = 12;
-const sha = (n: number): string => n.toString(16).padStart(40, 'a');
-const scenario: GitHubScenario = {
-  app: { id: 9001, slug: 'reconciler-test', installationId: 31, installationAccount: 'acme' },
-  orgs: [{ login: 'acme', members: ['dev'] }],
-  repos: [
-    {
-      owner: 'acme',
-      name: 'busy',
-      branches: { main: 'b'.repeat(40) },
-      pulls: Array.from({ length: pulls }, (_, i) => ({
-        number: i + 1,
-        author: 'dev',
-        baseRef: 'main',
-        headSha: sha(i + 1),
-        files: ['main.go'],
-      })),
-      statuses: Object.fromEntries(
-        Array.from({ length: pulls }, (_, i) => [
-          sha(i + 1),
-          [{ context: 'pull-old', state: 'failure' as const }],
-        ]),
-      ),
-    },
-  ],
-};
-const jobs = (names: string[]): string =>
-  `presubmits:\n  acme/busy:\n${names.map((n) => `    - {name: ${n}, always_run: true, spec: {containers: [{image: golang}]}}\n`).join('')}`;
+const { scenario, sha } = busyRepository(pulls, ['pull-old']);
 
 describe('the worker command as a process', () => {
   const config = configFixture();
@@ -56,7 +31,7 @@ describe('the worker command as a process', () => {
   };
 
   beforeAll(async () => {
-    config.write('jobs/acme/busy/busy-presubmits.yaml', jobs(['pull-keep', 'pull-old']));
+    config.write('jobs/acme/busy/busy-presubmits.yaml', busyJobs(['pull-keep', 'pull-old']));
     github = await startGitHubDouble({ scenario, limits: { primary: false, secondary: false } });
     kubernetes = await startKubernetesDouble({ namespace: 'prow' });
     healthPort = await freeLoopbackPort();
@@ -91,7 +66,7 @@ describe('the worker command as a process', () => {
 
   it('survives SIGKILL mid-repository: the restarted worker finishes with no duplicate jobs or writes', async () => {
     const before = await harness.status();
-    config.write('jobs/acme/busy/busy-presubmits.yaml', jobs(['pull-keep', 'pull-new']));
+    config.write('jobs/acme/busy/busy-presubmits.yaml', busyJobs(['pull-keep', 'pull-new']));
     // GitHub's pacing (1 s between writes) makes the repository take several seconds: kill it midway.
     const deadline = Date.now() + 60_000;
     while (harness.statusWrites() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
