@@ -48,11 +48,13 @@ export interface ControllerState {
 export interface ControllerInput {
   instance: string;
   state?: ControllerState;
+  /** Continue as new after this many history events (default 2,000); tests lower it. */
+  maxHistoryEvents?: number;
 }
 
 const recentRuns = 20;
 /** Continue-as-new well before Temporal's history limits, even if the server never suggests it. */
-const maxHistoryEvents = 2_000;
+const defaultMaxHistoryEvents = 2_000;
 
 export const controllerWorkflowId = (instance: string): string => `status-reconciler/${instance}`;
 
@@ -244,9 +246,10 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     } else if (state.blocked && (action?.kind === 'retry' || !woke)) {
       await runChange(state.blocked.request);
     }
+    const maxHistoryEvents = input.maxHistoryEvents ?? defaultMaxHistoryEvents;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof reconcilerController>({ instance: input.instance, state });
+      await continueAsNew<typeof reconcilerController>({ instance: input.instance, state, maxHistoryEvents });
     }
   }
 }

@@ -8,7 +8,10 @@ import { startHealthServer, serverPort } from '../../src/worker/health-server';
 import { createMetrics } from '../../src/worker/metrics';
 import { silentLogger } from '../../src/log';
 import { recordHistory } from '../support/histories';
-import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
+import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
+import { cli } from '../support/worker-process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { approveUpdate } from '../../workflows/messages';
 
 const scenario = loadScenarioFile(path.join(projectRoot, 'examples', 'github-scenario.yaml'));
@@ -186,7 +189,16 @@ describe('blast-radius guard: a change that empties a repository waits for an op
     expect(refused?.cause?.message).toMatch(/holds the plan .* not stale → other/);
     expect(harness.statusWrites()).toBe(0);
 
-    await operator.decide(operatorContext(harness, 'repository moved to another Prow'), true);
+    // Approved with the command an operator would type.
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      'approve',
+      `--temporal-address=${temporalAddress()}`,
+      `--instance=${harness.options.instance}`,
+      '--by=alice',
+      '--reason=repository moved to another Prow',
+    ]);
+    expect(stdout).toMatch(/^approved status-reconciler\/.+ \([0-9a-f]+ → [0-9a-f]+\)$/m);
     const done = await harness.waitForNextRun(held);
     expect(done.blocked).toBeUndefined();
     await recordHistory(harness.client, held.running?.workflowId as string, 'change-approved');
