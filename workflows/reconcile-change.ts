@@ -140,7 +140,7 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
   view.plan = plan;
   view.verdict = verdict;
   upsertMemo({ plan: counts, guard: verdict });
-  upsertSearchAttributes([{ key: ReconcileRepositories, value: plan.repos.map((r) => r.repo) }]);
+  upsertSearchAttributes([{ key: ReconcileRepositories, value: repositoriesAttribute(plan.repos) }]);
 
   if (verdict.held) {
     enter(
@@ -230,6 +230,24 @@ export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunR
 function partialResult(err: unknown): RepositoryResult | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   return cause instanceof CancelledFailure ? (cause.details?.[0] as RepositoryResult | undefined) : undefined;
+}
+
+/**
+ * Temporal refuses a search attribute value over 2 KB (`limit.searchAttributesSizeOfValue`, measured on its
+ * JSON) and terminates the run that upserts it: the Kubernetes config's 5% change touches 62 repositories
+ * (2,192 bytes). The attribute lists the plan's first repositories that fit; the plan has them all.
+ */
+const maxSearchAttributeValueBytes = 2048;
+
+function repositoriesAttribute(repos: RepoPlan[]): string[] {
+  const names: string[] = [];
+  let size = 2; // []
+  for (const { repo } of repos) {
+    size += JSON.stringify(repo).length + (names.length > 0 ? 1 : 0);
+    if (size > maxSearchAttributeValueBytes) break;
+    names.push(repo);
+  }
+  return names;
 }
 
 function failure(message: string, type: string, newest: ConfigSnapshot): ApplicationFailure {
