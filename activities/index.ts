@@ -105,6 +105,11 @@ export function createActivities(deps: ActivityDeps) {
       };
     },
 
+    /** Observes a finished run's duration (a local activity: workflow code never touches metrics). */
+    async recordRunOutcome(input: { outcome: string; durationMs: number }): Promise<void> {
+      deps.metrics?.reconcileRunDuration.observe({ outcome: input.outcome }, input.durationMs / 1000);
+    },
+
     /** Added, removed and migrated presubmits per repository, as a plan, with the blast-radius verdict. */
     async diffConfigs(input: {
       baseline: ConfigSnapshot;

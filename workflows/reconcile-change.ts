@@ -11,6 +11,9 @@ import {
   upsertSearchAttributes,
   isCancellation,
   CancelledFailure,
+  CancellationScope,
+  patched,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -36,6 +39,8 @@ const nonRetryableErrorTypes = [
   'ProwJobInvalidError',
   'StatusRejectedError',
 ];
+
+const { recordRunOutcome } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
 const { loadAndValidateConfig, diffConfigs } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -74,6 +79,29 @@ export const maxListedWritesPerRepository = 200;
  * revisions, so operators find, retry and cancel it in the Web UI.
  */
 export async function reconcileChange(input: ChangeRunInput): Promise<ChangeRunResult> {
+  try {
+    const result = await reconcile(input);
+    await recordOutcome(result.kind);
+    return result;
+  } catch (err) {
+    await recordOutcome(isCancellation(err) ? 'cancelled' : 'failed');
+    throw err;
+  }
+}
+
+/**
+ * The run's duration and outcome, for `status_reconciler_reconcile_run_duration_seconds` (workflow code never
+ * touches metrics itself). Added after histories were recorded: `patched` keeps those replaying.
+ */
+async function recordOutcome(outcome: string): Promise<void> {
+  if (!patched('record-run-duration')) return;
+  const durationMs = Date.now() - workflowInfo().startTime.getTime();
+  await CancellationScope.nonCancellable(() => recordRunOutcome({ outcome, durationMs })).catch(
+    () => undefined,
+  );
+}
+
+async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   const { options } = input.request;
   const view: ChangeRunView = {
     phase: 'loading',

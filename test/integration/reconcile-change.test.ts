@@ -116,6 +116,12 @@ describe('a config change reconciled end to end on the dev server', () => {
 
     const view = await harness.status();
     await recordHistory(harness.client, view.recent[1]?.workflowId as string, 'change-reconciled');
+    // Recorded after `patched('record-run-duration')`: the run-duration marker and local activity.
+    await recordHistory(
+      harness.client,
+      view.recent[1]?.workflowId as string,
+      'change-reconciled-run-duration',
+    );
     await recordHistory(harness.client, view.recent[2]?.workflowId as string, 'change-baseline');
     await recordHistory(harness.client, `status-reconciler/${harness.options.instance}`, 'controller-e2e');
   });

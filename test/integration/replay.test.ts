@@ -15,6 +15,7 @@ describe('replay of recorded workflow histories', () => {
       expect.arrayContaining([
         'change-baseline',
         'change-reconciled',
+        'change-reconciled-run-duration',
         'change-config-invalid',
         'change-approved',
         'change-cancelled',

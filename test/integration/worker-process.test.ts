@@ -111,6 +111,10 @@ describe('the worker command as a process', () => {
       /^status_reconciler_github_requests_total\{endpoint="POST \/repos\/\{owner\}\/\{repo\}\/statuses\/\{sha\}",outcome="201"\} \d+$/m,
     );
     expect(metrics).toMatch(/^status_reconciler_github_rate_limit_remaining\{resource="core"\} \d+$/m);
+    // The restarted worker finished the run, so it observed the run's duration.
+    expect(metrics).toMatch(
+      /^status_reconciler_reconcile_run_duration_seconds_count\{outcome="reconciled"\} 1$/m,
+    );
     for (const name of [
       'status_reconciler_config_last_load_success_timestamp_seconds',
       'status_reconciler_config_load_failures_total',

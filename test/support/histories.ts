@@ -12,7 +12,9 @@ import { projectRoot } from '../../src/project-root';
 export const historiesDir = path.join(projectRoot, 'test', 'fixtures', 'histories');
 
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
-  if (!process.env.RECORD_HISTORIES) return;
+  // RECORD_HISTORIES=1 records every history; a comma-separated list records only those names.
+  const wanted = process.env.RECORD_HISTORIES;
+  if (!wanted || (wanted !== '1' && !wanted.split(',').includes(name))) return;
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
   // Protobuf's own JSON mapping: stable, readable, and decoded back with the same schema.
