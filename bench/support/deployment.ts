@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities';
+import { sourceRevision } from '../../src/config/source-revision';
+import type { ConfigSource } from '../../src/config/types';
+import { createGitHubClient } from '../../src/github/client';
+import { GitHubApi } from '../../src/github/github-api';
+import { repositoryGitHub } from '../../src/github/repository-github';
+import { createProwJobClient } from '../../src/kubernetes/client';
+import { silentLogger } from '../../src/log';
+import { readOptions, type ReconcilerOptions } from '../../src/options';
+import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
+import { createReconcilerWorker, installRuntime, workflowsPath } from '../../src/worker/reconciler-worker';
+import { controllerWorkflowId } from '../../workflows/controller';
+import type { ControllerView } from '../../workflows/types';
+import type { DoubleStarted } from './double-protocol';
+
+/**
+ * A reconciler deployment for a benchmark, as test/support/reconciler-harness.ts builds one for the
+ * integration tests: the project's worker (createReconcilerWorker) with the production activities, a GitHub
+ * client from the project's factory pointed at the GitHub double, the Kubernetes double, and the controller
+ * driven by signal-with-start like the CLI and the config watcher.
+ */
+export interface BenchDeploymentOptions {
+  temporalAddress: string;
+  github: Pick<DoubleStarted, 'url' | 'app'>;
+  config: ConfigSource;
+  /** More reconciler flags (guard, repository concurrency). */
+  extraArgv?: string[];
+  /** GitHub's write spacing (1000 in production; 0 = unpaced). */
+  writeSpacingMs: number;
+  namespaces?: string[];
+  /** Heartbeat interval of repository activities (the worker's default when absent). */
+  heartbeatIntervalMs?: number;
+}
+
+export class BenchDeployment {
+  worker?: Worker;
+  private running?: Promise<void>;
+
+  private constructor(
+    readonly client: Client,
+    readonly connection: NativeConnection,
+    readonly kubernetes: KubernetesDouble,
+    readonly options: ReconcilerOptions,
+    private readonly opts: BenchDeploymentOptions,
+  ) {}
+
+  static async start(opts: BenchDeploymentOptions): Promise<BenchDeployment> {
+    installRuntime({ temporalMetricsPort: 0 });
+    const kubernetes = await startKubernetesDouble({
+      namespace: opts.namespaces ?? ['prow', 'default'],
+      logger: silentLogger,
+    });
+    const id = randomUUID().slice(0, 8);
+    const options = readOptions(
+      [
+        `--config-path=${opts.config.configPath}`,
+        `--job-config-path=${opts.config.jobConfigPath ?? ''}`,
+        `--plugin-config=${opts.config.pluginConfigPath ?? ''}`,
+        `--temporal-address=${opts.temporalAddress}`,
+        `--temporal-task-queue=bench-${id}`,
+        `--instance=bench-${id}`,
+        '--dry-run=false',
+        '--retry-blocked-after=0',
+        ...(opts.extraArgv ?? []),
+      ],
+      {},
+    );
+    const connection = await NativeConnection.connect({ address: opts.temporalAddress });
+    const client = new Client({ connection: await Connection.connect({ address: opts.temporalAddress }) });
+    return new BenchDeployment(client, connection, kubernetes, options, opts);
+  }
+
+  get controllerId(): string {
+    return controllerWorkflowId(this.options.instance);
+  }
+
+  /** The worker's activity dependencies; each call builds a fresh GitHub client (its own token and cache). */
+  activityDeps(): ActivityDeps {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(this.kubernetes.kubeconfig());
+    const { url, app } = this.opts.github;
+    let api: Promise<GitHubApi> | undefined;
+    return {
+      configSource: this.options.config,
+      github: repositoryGitHub(() => {
+        api ??= createGitHubClient({
+          baseUrl: url,
+          auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
+          writeSpacingMs: this.opts.writeSpacingMs,
+          retryBaseMs: 1,
+          rateLimitBaseMs: 1,
+        }).then((client) => new GitHubApi(client));
+        return api;
+      }),
+      prowJobs: (namespace) =>
+        createProwJobClient({
+          kubeConfig,
+          namespace,
+          backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
+        }),
+      githubHost: 'github.com',
+      log: silentLogger,
+      ...(this.opts.heartbeatIntervalMs ? { heartbeatIntervalMs: this.opts.heartbeatIntervalMs } : {}),
+    };
+  }
+
+  /** Bundles the workflows (webpack, the slow part) and starts one worker on the deployment's task queue. */
+  async startWorker(): Promise<void> {
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath,
+      logger: {
+        ...console,
+        trace: () => undefined,
+        debug: () => undefined,
+        info: () => undefined,
+        log: () => undefined,
+        warn: () => undefined,
+      } as never,
+    });
+    this.worker = await createReconcilerWorker({
+      connection: this.connection,
+      namespace: 'default',
+      taskQueue: this.options.temporal.taskQueue,
+      workflowBundle,
+      activities: this.activityDeps(),
+    });
+    this.running = this.worker.run();
+  }
+
+  /** Signal-with-start of the controller with the config's current content hash, as the watcher sends it. */
+  async requestChange(reason: string, force = false): Promise<{ sentAt: number; revision: string }> {
+    const { revision } = await sourceRevision(this.options.config);
+    const sentAt = Date.now();
+    await requestReconcile(this.client, this.options, {
+      sourceRevision: revision,
+      reason,
+      requestedBy: 'bench',
+      force,
+    });
+    return { sentAt, revision };
+  }
+
+  status(): Promise<ControllerView> {
+    return controllerStatus(this.client, this.options.instance);
+  }
+
+  /** Polls the controller's `status` query every `everyMs` until `done` holds; fails after `timeoutMs`. */
+  async waitFor(
+    done: (view: ControllerView) => boolean,
+    timeoutMs: number,
+    everyMs = 250,
+  ): Promise<ControllerView> {
+    const deadline = Date.now() + timeoutMs;
+    let last: ControllerView | undefined;
+    while (Date.now() < deadline) {
+      try {
+        last = await this.status();
+        if (done(last)) return last;
+      } catch {
+        // the controller may not exist yet
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms; controller: ${JSON.stringify(last, null, 2)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.client.workflow
+      .getHandle(this.controllerId)
+      .terminate('benchmark finished')
+      .catch(() => undefined);
+    if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running?.catch(() => undefined);
+    await this.connection.close();
+    await this.client.connection.close();
+    await this.kubernetes.close();
+  }
+}
+
+/** Samples this process's resident set size; `peak()` since the last `reset()`. */
+export class MemorySampler {
+  private timer?: NodeJS.Timeout;
+  private max = 0;
+  private maxHeap = 0;
+
+  start(everyMs = 50): this {
+    const sample = (): void => {
+      const m = process.memoryUsage();
+      this.max = Math.max(this.max, m.rss);
+      this.maxHeap = Math.max(this.maxHeap, m.heapUsed);
+    };
+    sample();
+    this.timer = setInterval(sample, everyMs);
+    this.timer.unref();
+    return this;
+  }
+
+  reset(): void {
+    this.max = process.memoryUsage().rss;
+    this.maxHeap = process.memoryUsage().heapUsed;
+  }
+
+  peak(): { rss: number; heapUsed: number } {
+    const m = process.memoryUsage();
+    return { rss: Math.max(this.max, m.rss), heapUsed: Math.max(this.maxHeap, m.heapUsed) };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
