@@ -51,7 +51,9 @@ export function createActivities(deps: ActivityDeps) {
   const loaded = new Map<string, LoadedConfig>();
   const remember = (config: LoadedConfig): void => {
     loaded.set(config.index.revision, config);
-    while (loaded.size > 3) loaded.delete(loaded.keys().next().value as string);
+    // One change runs at a time, so only its newest config is needed; at ten times the Kubernetes config's
+    // size each loaded config holds ~100 MB of heap.
+    while (loaded.size > 1) loaded.delete(loaded.keys().next().value as string);
   };
 
   // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
@@ -113,11 +115,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Added, removed and migrated presubmits per repository, as a plan, with the blast-radius verdict. */
     async diffConfigs(input: {
       baseline: ConfigSnapshot;
-      newest: ConfigSnapshot;
+      newestRevision: string;
       options: ReconcileOptions;
     }): Promise<DiffResult> {
       const before = parsePresubmitIndex(decodeIndexBlob(input.baseline.index));
-      const after = parsePresubmitIndex(decodeIndexBlob(input.newest.index));
+      const after = (await configAt(input.newestRevision)).index;
       const diff = diffPresubmits(before.repos, after.repos, {
         triggerNewRepos: input.options.triggerNewRepos,
       });

@@ -113,7 +113,7 @@ async function runWithoutTemporal(
   const options = reconcileOptionsOf(deployment.options);
   const started = performance.now();
   const newest = await inActivity(acts.loadAndValidateConfig, { sourceRevision: undefined });
-  const { plan } = await inActivity(acts.diffConfigs, { baseline, newest, options });
+  const { plan } = await inActivity(acts.diffConfigs, { baseline, newestRevision: newest.revision, options });
   const work = plan.repos.filter(hasWork);
   let next = 0;
   let written = 0;

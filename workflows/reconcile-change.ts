@@ -164,7 +164,8 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   }
 
   enter('diffing', `Diffing ${baseline.revision} → ${newest.revision}.`);
-  const { plan, verdict, counts } = await diffConfigs({ baseline, newest, options });
+  // The newest index stays with the activities (their config cache, or the files): one index per payload.
+  const { plan, verdict, counts } = await diffConfigs({ baseline, newestRevision: newest.revision, options });
   view.plan = plan;
   view.verdict = verdict;
   upsertMemo({ plan: counts, guard: verdict });
