@@ -70,9 +70,6 @@ function repositoryActivity(summary: string, heartbeatTimeoutMs: number): Activi
   }).reconcileRepository;
 }
 
-/** Keeps history small: at most this many writes per repository are listed in a run's result. */
-export const maxListedWritesPerRepository = 200;
-
 /**
  * One config change, one run: load and validate (fail closed), diff, hold for approval when the plan crosses
  * the blast-radius guard (Q10), then trigger, retire and migrate per repository. Its ID comes from the two

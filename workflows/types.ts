@@ -119,7 +119,7 @@ export interface RepositoryResult {
 export interface DiffResult {
   plan: ChangePlan;
   verdict: GuardVerdict;
-  /** `status-reconciler diff --output json` form, for the run's details in the Web UI. */
+  /** How many presubmits the change adds, removes and migrates, and how many repositories have work. */
   counts: { added: number; removed: number; migrated: number; repositories: number };
 }
 
