@@ -8,6 +8,7 @@ import type { ConfigSource, IndexedPresubmit, PresubmitsByRepo } from '../../src
 import { diffConfigs } from '../../src/reconcile/diff';
 import type { GitHubScenario, ScenarioPull, ScenarioRepo, ScenarioStatus } from '../../src/sandbox/github';
 import { syntheticSha } from '../../src/sandbox/github';
+import { prng } from '../../src/sandbox/github/scenario-generator';
 
 /**
  * Fixtures of the scale benchmark (issue 7), built from the Kubernetes project's real Prow config:
@@ -347,18 +348,6 @@ export function treeBytes(dir: string): number {
     n += statSync(full).size;
   });
   return n;
-}
-
-/** mulberry32, as the double's scenario generator. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const plainBranch = /^[A-Za-z0-9._-]+$/;

@@ -89,6 +89,20 @@ function build(
   const maxSecondary = options.maxSecondaryRetries ?? 2;
   // Bottleneck spaces write starts inside Octokit; pacedFetch also holds the gap on the wire.
   const writeSpacing = options.writeSpacingMs ?? 1000;
+  /** Retries a rate-limited request while the retry budget lasts and the wait is short enough to serve. */
+  const rateLimitHandler =
+    (kind: 'primary' | 'secondary', maxRetries: number) =>
+    (retryAfter: number, o: { method: string; url: string }, _k: unknown, retryCount: number): boolean => {
+      const again = retryCount < maxRetries && retryAfter <= maxWait;
+      logger.warn(`github ${kind} rate limit`, {
+        method: o.method,
+        url: o.url,
+        retryAfter,
+        retryCount,
+        again,
+      });
+      return again;
+    };
   // `global` and `auth` are read by plugin-throttling at run time but missing from its types, hence
   // a variable instead of an object literal. Per-client groups: the plugin's defaults are shared by
   // every client in the process and would couple tests and instances.
@@ -97,38 +111,8 @@ function build(
     global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrent ?? 10 }),
     auth: new Bottleneck.Group({ maxConcurrent: 1 }),
     write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writeSpacing }),
-    onRateLimit: (
-      retryAfter: number,
-      o: { method: string; url: string },
-      _k: unknown,
-      retryCount: number,
-    ) => {
-      const again = retryCount < maxPrimary && retryAfter <= maxWait;
-      logger.warn('github primary rate limit', {
-        method: o.method,
-        url: o.url,
-        retryAfter,
-        retryCount,
-        again,
-      });
-      return again;
-    },
-    onSecondaryRateLimit: (
-      retryAfter: number,
-      o: { method: string; url: string },
-      _k: unknown,
-      retryCount: number,
-    ) => {
-      const again = retryCount < maxSecondary && retryAfter <= maxWait;
-      logger.warn('github secondary rate limit', {
-        method: o.method,
-        url: o.url,
-        retryAfter,
-        retryCount,
-        again,
-      });
-      return again;
-    },
+    onRateLimit: rateLimitHandler('primary', maxPrimary),
+    onSecondaryRateLimit: rateLimitHandler('secondary', maxSecondary),
   };
   const client = new GitHubOctokit({
     baseUrl: options.baseUrl ?? 'https://api.github.com',
