@@ -47,27 +47,20 @@ export class ConfigSupersededError extends Error {
  * Built by a factory that takes their dependencies, so tests inject doubles.
  */
 export function createActivities(deps: ActivityDeps) {
-  // Loaded configs by revision: the run's load, diff and repository activities usually share a worker.
-  const loaded = new Map<string, LoadedConfig>();
-  const remember = (config: LoadedConfig): void => {
-    loaded.set(config.index.revision, config);
-    // One change runs at a time, so only its newest config is needed; at ten times the Kubernetes config's
-    // size each loaded config holds ~100 MB of heap.
-    while (loaded.size > 1) loaded.delete(loaded.keys().next().value as string);
-  };
+  // The last loaded config: a run's load, diff and repository activities usually share a worker. One change
+  // runs at a time, so no other is needed; at ten times the Kubernetes config's size one holds ~100 MB.
+  let latest: LoadedConfig | undefined;
 
   // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
   const parseCache = new ParseCache();
   const loadCurrent = async (): Promise<LoadedConfig> => {
-    const config = await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log });
-    remember(config);
-    return config;
+    latest = await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log });
+    return latest;
   };
 
   /** The newest config of a run by its revision: from memory, or reloaded when it is still on disk. */
   const configAt = async (revision: string): Promise<LoadedConfig> => {
-    const known = loaded.get(revision);
-    if (known) return known;
+    if (latest?.index.revision === revision) return latest;
     const current = await loadCurrent();
     if (current.index.revision !== revision)
       throw new ConfigSupersededError(
