@@ -4,20 +4,20 @@
  * and a change removing 5% of the presubmits; then the same at ten times the size (the config's job files
  * replicated ×10 with renamed orgs). Run compiled:
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/scale.js
+ *   npm run build && node dist/bench/scale.js
  *
  * Without arguments it starts one Temporal dev server (unless TEMPORAL_ADDRESS is set) and runs each size in a
- * process of its own, so each worker's memory is measured alone:
+ * process of its own (a fresh driver, GitHub double and worker process for each):
  *
  *   BENCH_SCALE_SIZES=1,10   sizes to run (default 1,10)
  *   BENCH_SCALE_PACED=0      skip the slice run with GitHub's real 1 s write spacing (1x, 3 presubmits removed)
  *   BENCH_TIMEOUT_MIN=30     cap of each wait for a run
- *   BENCH_WORKER_HEAP_MB=N   run each size's process with --max-old-space-size=N (does the worker fit?)
+ *   BENCH_WORKER_HEAP_MB=N   run the worker process with --max-old-space-size=N (does the worker fit?)
  *
  * One size: node dist/bench/scale.js --size=10 [--remove-count=N] [--write-spacing-ms=1000] [--prs=30]
  *
- * The GitHub double runs in a separate process (as GitHub is remote); the worker shares its process only with
- * the benchmark driver and the Kubernetes double, and its memory is sampled with process.memoryUsage().rss.
+ * The GitHub double and the worker run in processes of their own (GitHub is remote; the worker is deployed
+ * alone); the worker's memory is its process's resident set, peak from the kernel's high-water mark.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/project-root';
 import type { reconcileChange } from '../workflows/reconcile-change';
 import type { ChangeRunResult, ControllerView, RunRecord } from '../workflows/types';
-import { BenchDeployment, MemorySampler } from './support/deployment';
+import { BenchDeployment } from './support/deployment';
 import { DoubleProcess } from './support/double-process';
 import {
   activitySpans,
@@ -129,7 +129,6 @@ async function runOne(opts: {
     opts.writeSpacingMs > 0 ? `, writes paced ${opts.writeSpacingMs} ms` : ', writes unpaced'
   }`;
   out(`=== scale run: ${label} ===`);
-  const sampler = new MemorySampler().start();
   const temporal = await benchTemporal('scale');
   const workDir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'));
   let double: DoubleProcess | undefined;
@@ -169,8 +168,9 @@ async function runOne(opts: {
       writeSpacingMs: opts.writeSpacingMs,
       namespaces: [fixture.prowjobNamespace],
     });
-    await deployment.startWorker();
-    const rssAfterStart = process.memoryUsage().rss;
+    const heapMb = process.env.BENCH_WORKER_HEAP_MB;
+    const worker = await deployment.startWorkerProcess(heapMb ? [`--max-old-space-size=${heapMb}`] : []);
+    const rssAfterStart = worker.rss();
 
     // Baseline: the real config (×N) becomes the controller's state.
     const baseRequest = await deployment.requestChange('baseline');
@@ -178,18 +178,18 @@ async function runOne(opts: {
     view = await deployment.waitFor((v) => v.lastReconciled !== undefined, timeoutMs, 500);
     const baselineRun = view.recent[0] as RunRecord;
     const baselineWall = Date.parse(baselineRun.at) - baseRequest.sentAt;
-    const peakBaseline = sampler.peak();
+    const peakBaseline = worker.peak();
 
     // The change.
     renameSync(fixture.source.jobConfigPath as string, fixture.beforeJobsDir);
     renameSync(fixture.afterJobsDir, fixture.source.jobConfigPath as string);
-    sampler.reset();
+    worker.resetPeak();
     const mark = await double.ask({ op: 'mark' });
     const request = await deployment.requestChange('remove 5% of presubmits');
     const finished = await waitForOutcome(deployment, baselineRun.workflowId);
     if (!finished) return undefined;
     view = finished;
-    const peakChange = sampler.peak();
+    const peakChange = worker.peak();
     const run = view.recent[0] as RunRecord;
     const stats = await double.ask({ op: 'stats', since: mark });
     const audit = await double.ask({ op: 'audit' });
@@ -265,24 +265,18 @@ async function runOne(opts: {
     const largest = Math.max(
       ...[change, baselineHistory, controller].map((h) => h.largestPayloads[0]?.bytes ?? 0),
     );
+    const retained = await worker.memory();
     out(
-      `worker process memory (rss sampled every 50 ms; worker + benchmark driver + Kubernetes double; ` +
-        `the GitHub double is another process): after start ${mb(rssAfterStart)}, ` +
-        `peak in baseline run ${mb(peakBaseline.rss)}, peak in change run ${mb(peakChange.rss)} ` +
-        `(heap used ${mb(peakChange.heapUsed)}), process maxRSS ${mb(process.resourceUsage().maxRSS * 1024)} ` +
-        `(includes bundling the workflows); GitHub double process rss ${mb(doubleMemory.rss)}`,
+      `worker process memory (pid ${worker.pid}, the worker alone, as \`status-reconciler worker\` runs; kernel ` +
+        `high-water mark of its resident set; workflow bundle ${worker.prebuiltBundle ? 'prebuilt' : 'built at start'}` +
+        `${heapMb ? `, --max-old-space-size=${heapMb}` : ''}): after start ${mb(rssAfterStart)}, ` +
+        `peak in baseline run ${mb(peakBaseline)}, peak in change run ${mb(peakChange)}; after the change run ` +
+        `heap used ${mb(retained.heapUsed)}, after a full GC heap ${mb(retained.heapAfterGc)}, rss ${mb(retained.rssAfterGc)}`,
     );
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc) {
-      gc();
-      gc();
-      const m = process.memoryUsage();
-      out(
-        `  retained after the change run and a full GC: heap used ${mb(m.heapUsed)}, rss ${mb(m.rss)}` +
-          `${process.execArgv.find((a) => a.startsWith('--max-old-space-size')) ? ` (${process.execArgv.join(' ')})` : ''}`,
-      );
-    }
-    const peak = Math.max(peakBaseline.rss, peakChange.rss);
+    out(
+      `other processes: GitHub double rss ${mb(doubleMemory.rss)}; benchmark driver + Kubernetes double maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
+    );
+    const peak = Math.max(peakBaseline, peakChange);
     out(
       `goals: largest payload ${kb(largest)} ${largest <= payloadGoal ? '≤' : '>'} 512 KB; ` +
         `largest run history ${mb(Math.max(change.bytes, baselineHistory.bytes, controller.bytes))} ` +
@@ -309,7 +303,6 @@ async function runOne(opts: {
       controllerState: stateBytes,
     };
   } finally {
-    sampler.stop();
     await deployment?.close().catch((e: unknown) => console.error('closing deployment:', e));
     await double?.close();
     await temporal.stop();
@@ -327,9 +320,7 @@ async function orchestrate(): Promise<void> {
   const summaries: RunSummary[] = [];
   try {
     for (const args of runs) {
-      const heapMb = process.env.BENCH_WORKER_HEAP_MB;
-      const execArgv = ['--expose-gc', ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])];
-      const child = spawn(process.execPath, [...execArgv, __filename, ...args], {
+      const child = spawn(process.execPath, [__filename, ...args], {
         env: { ...process.env, TEMPORAL_ADDRESS: temporal.address },
         stdio: ['ignore', 'pipe', 'inherit'],
       });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { sourceRevision } from '../../src/config/source-revision';
 import type { ConfigSource } from '../../src/config/types';
@@ -13,10 +13,12 @@ import { silentLogger } from '../../src/log';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
 import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
-import { createReconcilerWorker, installRuntime, workflowsPath } from '../../src/worker/reconciler-worker';
+import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { controllerWorkflowId } from '../../workflows/controller';
 import type { ControllerView } from '../../workflows/types';
 import type { DoubleStarted } from './double-protocol';
+import { WorkerProcess } from './worker-process';
 
 /**
  * A reconciler deployment for a benchmark, as test/support/reconciler-harness.ts builds one for the
@@ -37,8 +39,50 @@ export interface BenchDeploymentOptions {
   heartbeatIntervalMs?: number;
 }
 
+/** What a worker of the deployment needs, plain data so a worker process can be given it over IPC. */
+export interface BenchWorkerSpec {
+  temporalAddress: string;
+  /** The reconciler's flags (`readOptions`). */
+  argv: string[];
+  github: Pick<DoubleStarted, 'url' | 'app'>;
+  kubeconfig: string;
+  writeSpacingMs: number;
+  heartbeatIntervalMs?: number;
+}
+
+/** The worker's activity dependencies; each call builds a fresh GitHub client (its own token and cache). */
+export function benchActivityDeps(spec: BenchWorkerSpec, options = readOptions(spec.argv, {})): ActivityDeps {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(spec.kubeconfig);
+  const { url, app } = spec.github;
+  let api: Promise<GitHubApi> | undefined;
+  return {
+    configSource: options.config,
+    github: repositoryGitHub(() => {
+      api ??= createGitHubClient({
+        baseUrl: url,
+        auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
+        writeSpacingMs: spec.writeSpacingMs,
+        retryBaseMs: 1,
+        rateLimitBaseMs: 1,
+      }).then((client) => new GitHubApi(client));
+      return api;
+    }),
+    prowJobs: (namespace) =>
+      createProwJobClient({
+        kubeConfig,
+        namespace,
+        backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
+      }),
+    githubHost: 'github.com',
+    log: silentLogger,
+    ...(spec.heartbeatIntervalMs ? { heartbeatIntervalMs: spec.heartbeatIntervalMs } : {}),
+  };
+}
+
 export class BenchDeployment {
   worker?: Worker;
+  workerProcess?: WorkerProcess;
   private running?: Promise<void>;
 
   private constructor(
@@ -46,7 +90,7 @@ export class BenchDeployment {
     readonly connection: NativeConnection,
     readonly kubernetes: KubernetesDouble,
     readonly options: ReconcilerOptions,
-    private readonly opts: BenchDeploymentOptions,
+    readonly workerSpec: BenchWorkerSpec,
   ) {}
 
   static async start(opts: BenchDeploymentOptions): Promise<BenchDeployment> {
@@ -56,80 +100,57 @@ export class BenchDeployment {
       logger: silentLogger,
     });
     const id = randomUUID().slice(0, 8);
-    const options = readOptions(
-      [
-        `--config-path=${opts.config.configPath}`,
-        `--job-config-path=${opts.config.jobConfigPath ?? ''}`,
-        `--plugin-config=${opts.config.pluginConfigPath ?? ''}`,
-        `--temporal-address=${opts.temporalAddress}`,
-        `--temporal-task-queue=bench-${id}`,
-        `--instance=bench-${id}`,
-        '--dry-run=false',
-        '--retry-blocked-after=0',
-        ...(opts.extraArgv ?? []),
-      ],
-      {},
-    );
+    const argv = [
+      `--config-path=${opts.config.configPath}`,
+      `--job-config-path=${opts.config.jobConfigPath ?? ''}`,
+      `--plugin-config=${opts.config.pluginConfigPath ?? ''}`,
+      `--temporal-address=${opts.temporalAddress}`,
+      `--temporal-task-queue=bench-${id}`,
+      `--instance=bench-${id}`,
+      '--dry-run=false',
+      '--retry-blocked-after=0',
+      ...(opts.extraArgv ?? []),
+    ];
+    const options = readOptions(argv, {});
     const connection = await NativeConnection.connect({ address: opts.temporalAddress });
     const client = new Client({ connection: await Connection.connect({ address: opts.temporalAddress }) });
-    return new BenchDeployment(client, connection, kubernetes, options, opts);
+    return new BenchDeployment(client, connection, kubernetes, options, {
+      temporalAddress: opts.temporalAddress,
+      argv,
+      github: opts.github,
+      kubeconfig: kubernetes.kubeconfig(),
+      writeSpacingMs: opts.writeSpacingMs,
+      ...(opts.heartbeatIntervalMs ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
+    });
   }
 
   get controllerId(): string {
     return controllerWorkflowId(this.options.instance);
   }
 
-  /** The worker's activity dependencies; each call builds a fresh GitHub client (its own token and cache). */
   activityDeps(): ActivityDeps {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kubernetes.kubeconfig());
-    const { url, app } = this.opts.github;
-    let api: Promise<GitHubApi> | undefined;
-    return {
-      configSource: this.options.config,
-      github: repositoryGitHub(() => {
-        api ??= createGitHubClient({
-          baseUrl: url,
-          auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
-          writeSpacingMs: this.opts.writeSpacingMs,
-          retryBaseMs: 1,
-          rateLimitBaseMs: 1,
-        }).then((client) => new GitHubApi(client));
-        return api;
-      }),
-      prowJobs: (namespace) =>
-        createProwJobClient({
-          kubeConfig,
-          namespace,
-          backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
-        }),
-      githubHost: 'github.com',
-      log: silentLogger,
-      ...(this.opts.heartbeatIntervalMs ? { heartbeatIntervalMs: this.opts.heartbeatIntervalMs } : {}),
-    };
+    return benchActivityDeps(this.workerSpec, this.options);
   }
 
-  /** Bundles the workflows (webpack, the slow part) and starts one worker on the deployment's task queue. */
+  /** Starts one worker in this process on the deployment's task queue (bundling the workflows first). */
   async startWorker(): Promise<void> {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath,
-      logger: {
-        ...console,
-        trace: () => undefined,
-        debug: () => undefined,
-        info: () => undefined,
-        log: () => undefined,
-        warn: () => undefined,
-      } as never,
-    });
     this.worker = await createReconcilerWorker({
       connection: this.connection,
       namespace: 'default',
       taskQueue: this.options.temporal.taskQueue,
-      workflowBundle,
+      workflowBundle: await bundleWorkflows(),
       activities: this.activityDeps(),
     });
     this.running = this.worker.run();
+  }
+
+  /**
+   * Starts the worker in a process of its own, as deployed, so its memory is measured alone. It loads the
+   * prebuilt workflow bundle when `npm run build` wrote one, as `status-reconciler worker` does.
+   */
+  async startWorkerProcess(execArgv: string[] = []): Promise<WorkerProcess> {
+    this.workerProcess = await WorkerProcess.start(this.workerSpec, execArgv);
+    return this.workerProcess;
   }
 
   /** Signal-with-start of the controller with the config's current content hash, as the watcher sends it. */
@@ -176,41 +197,9 @@ export class BenchDeployment {
       .catch(() => undefined);
     if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
     await this.running?.catch(() => undefined);
+    await this.workerProcess?.close();
     await this.connection.close();
     await this.client.connection.close();
     await this.kubernetes.close();
-  }
-}
-
-/** Samples this process's resident set size; `peak()` since the last `reset()`. */
-export class MemorySampler {
-  private timer?: NodeJS.Timeout;
-  private max = 0;
-  private maxHeap = 0;
-
-  start(everyMs = 50): this {
-    const sample = (): void => {
-      const m = process.memoryUsage();
-      this.max = Math.max(this.max, m.rss);
-      this.maxHeap = Math.max(this.maxHeap, m.heapUsed);
-    };
-    sample();
-    this.timer = setInterval(sample, everyMs);
-    this.timer.unref();
-    return this;
-  }
-
-  reset(): void {
-    this.max = process.memoryUsage().rss;
-    this.maxHeap = process.memoryUsage().heapUsed;
-  }
-
-  peak(): { rss: number; heapUsed: number } {
-    const m = process.memoryUsage();
-    return { rss: Math.max(this.max, m.rss), heapUsed: Math.max(this.maxHeap, m.heapUsed) };
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
   }
 }

@@ -3,20 +3,21 @@ import {
   Runtime,
   Worker,
   type NativeConnection,
-  type WorkflowBundle,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
-
-/** The workflow code's entry point; resolves to sources under Jest and to dist/ when compiled. */
-export const workflowsPath = require.resolve('../../workflows');
+import { freshPrebuiltBundle, workflowsPath } from './workflow-bundle';
 
 export interface ReconcilerWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
-  /** A prebuilt bundle (tests bundle once per file); otherwise the worker bundles `workflowsPath`. */
-  workflowBundle?: WorkflowBundle;
+  /**
+   * The workflow code (tests bundle once per file). Without it: the bundle `npm run build` wrote, or, when
+   * there is none as new as the compiled code, `workflowsPath` bundled at start.
+   */
+  workflowBundle?: WorkflowBundleOption;
   /**
    * Task-queue-wide activity start rate, enforced by the Temporal server for all workers together: with N
    * workers, GitHub's write budget holds for the deployment, not per process.
@@ -38,7 +39,7 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...workflowCode(options.workflowBundle),
     activities: createActivities(options.activities),
     ...(options.maxTaskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond }
@@ -55,6 +56,13 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     maxHeartbeatThrottleInterval: '2 seconds',
     defaultHeartbeatThrottleInterval: '2 seconds',
   });
+}
+
+function workflowCode(
+  given: WorkflowBundleOption | undefined,
+): { workflowBundle: WorkflowBundleOption } | { workflowsPath: string } {
+  const bundle = given ?? freshPrebuiltBundle();
+  return bundle ? { workflowBundle: bundle } : { workflowsPath };
 }
 
 let runtimeInstalled = false;

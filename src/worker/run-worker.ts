@@ -13,6 +13,7 @@ import { startHealthServer } from './health-server';
 import { createMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
 import { createReconcilerWorker, installRuntime } from './reconciler-worker';
+import { freshPrebuiltBundle } from './workflow-bundle';
 import type { Worker } from '@temporalio/worker';
 
 /**
@@ -103,6 +104,9 @@ export async function runWorker(
     healthPort: options.healthPort,
     metricsPort: options.metricsPort,
     dryRun: options.dryRun,
+    workflowCode: freshPrebuiltBundle()
+      ? 'prebuilt bundle'
+      : 'bundled at start (no fresh `npm run build` bundle)',
   });
 
   let exitCode = 0;

@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { main } from '../../src/cli/main';
 import { readOptions } from '../../src/options';
-import { workflowsPath } from '../../src/worker/reconciler-worker';
+import { prebuiltBundlePath, workflowsPath } from '../../src/worker/workflow-bundle';
 import { fromRoot, projectRoot, readText } from './support/deploy-files';
 
 interface Instruction {
@@ -99,8 +100,10 @@ describe('Dockerfile', () => {
     expect(fromBuild).toEqual(
       expect.arrayContaining(['/app/dist/src', '/app/dist/workflows', '/app/dist/activities']),
     );
-    // The worker bundles `workflowsPath` (…/workflows) at start: it must be in dist/workflows of the image.
+    // The worker loads the bundle `npm run build` writes beside the compiled workflows (or bundles them at start
+    // when it is missing): both are in dist/workflows of the image.
     expect(workflowsPath.startsWith(fromRoot('workflows'))).toBe(true);
+    expect(path.dirname(prebuiltBundlePath)).toBe(path.dirname(workflowsPath));
   });
 
   it('runs as a non-root user', () => {

@@ -6,7 +6,8 @@ import { projectRoot } from '../../src/project-root';
 
 /**
  * Once per test run:
- * - compile the project (incrementally) so tests can run the real `status-reconciler` command as a process;
+ * - compile the project (incrementally) and bundle its workflows, so tests can run the real `status-reconciler`
+ *   command as a process;
  * - start one Temporal dev server (in memory, headless, free loopback port). TEMPORAL_ADDRESS=host:port uses
  *   an existing server instead and starts none (TEMPORAL_ADDRESS=none: unit tests only, no server).
  */
@@ -27,6 +28,15 @@ export default async function globalSetup(): Promise<void> {
   );
   if (!existsSync(path.join(projectRoot, 'dist', 'src', 'cli', 'main.js')))
     throw new Error('the project did not compile: run `npm run build` to see why');
+  // The build's last step, so `status-reconciler worker` processes start from the bundle as in production.
+  const bundled = spawnSync(
+    process.execPath,
+    [path.join(projectRoot, 'dist', 'src', 'worker', 'workflow-bundle.js')],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  if (bundled.status !== 0) throw new Error('bundling the workflow code failed (see above)');
   const server = await startDevServer({
     headless: true,
     logFile: path.join(projectRoot, '.data', 'test-temporal.log'),

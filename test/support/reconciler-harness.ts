@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, bundleWorkflowCode, type Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { createGitHubClient } from '../../src/github/client';
 import { GitHubApi } from '../../src/github/github-api';
@@ -19,7 +19,8 @@ import type { GitHubDoubleLimits } from '../../src/sandbox/github';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
 import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
-import { createReconcilerWorker, installRuntime, workflowsPath } from '../../src/worker/reconciler-worker';
+import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { KubeConfig } from '@kubernetes/client-node';
 import { sourceRevision } from '../../src/config/source-revision';
 import type { ControllerView } from '../../workflows/types';
@@ -27,16 +28,7 @@ import type { ControllerView } from '../../workflows/types';
 /** Bundles the workflows once per test file (the slow part of starting a worker). */
 let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    logger: {
-      ...console,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      log: () => undefined,
-    } as never,
-  });
+  bundle ??= bundleWorkflows();
   return bundle;
 }
 
