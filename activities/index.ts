@@ -3,7 +3,8 @@ import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
 import { loadConfig } from '../src/config/load';
 import { ParseCache } from '../src/config/parse-cache';
 import { parsePresubmitIndex } from '../src/config/index-model';
-import type { ConfigSource, LoadedConfig } from '../src/config/types';
+import { retainConfig, type RetainedConfig } from '../src/config/retained-config';
+import type { ConfigSource } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
 import type { ProwJobCreator } from '../src/kubernetes/client';
 import type { Logger } from '../src/log';
@@ -48,18 +49,20 @@ export class ConfigSupersededError extends Error {
  */
 export function createActivities(deps: ActivityDeps) {
   // The last loaded config: a run's load, diff and repository activities usually share a worker. One change
-  // runs at a time, so no other is needed; at ten times the Kubernetes config's size one holds ~100 MB.
-  let latest: LoadedConfig | undefined;
+  // runs at a time, so no other is needed.
+  let latest: RetainedConfig | undefined;
 
   // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
   const parseCache = new ParseCache();
-  const loadCurrent = async (): Promise<LoadedConfig> => {
-    latest = await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log });
+  const loadCurrent = async (): Promise<RetainedConfig> => {
+    // Released first, so a worker never holds the old config and the one being loaded at once.
+    latest = undefined;
+    latest = retainConfig(await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log }));
     return latest;
   };
 
   /** The newest config of a run by its revision: from memory, or reloaded when it is still on disk. */
-  const configAt = async (revision: string): Promise<LoadedConfig> => {
+  const configAt = async (revision: string): Promise<RetainedConfig> => {
     if (latest?.index.revision === revision) return latest;
     const current = await loadCurrent();
     if (current.index.revision !== revision)
@@ -72,7 +75,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /** Loads and validates the config files; any config error fails the run (fail closed, kubernetes-sigs/prow#540). */
     async loadAndValidateConfig(input: { sourceRevision?: string }): Promise<ConfigSnapshot> {
-      let config: LoadedConfig;
+      let config: RetainedConfig;
       try {
         config = await loadCurrent();
       } catch (err) {
@@ -175,7 +178,9 @@ export function createActivities(deps: ActivityDeps) {
           {
             org: plan.org,
             repo: plan.name,
-            trigger: resolveTriggerPresubmits(config.presubmits[plan.repo] ?? [], plan.trigger),
+            trigger: plan.trigger.length
+              ? resolveTriggerPresubmits(config.presubmitsOf(plan.repo), plan.trigger)
+              : [],
             retire: plan.retire,
             migrate: plan.migrate,
             triggers: config.triggers,

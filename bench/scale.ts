@@ -274,6 +274,12 @@ async function runOne(opts: {
         `heap used ${mb(retained.heapUsed)}, after a full GC heap ${mb(retained.heapAfterGc)}, rss ${mb(retained.rssAfterGc)}`,
     );
     out(
+      `  change run peaks (sampled every 100 ms): V8 heap used ${mb(retained.peaks.heapUsed)} of ` +
+        `${mb(retained.peaks.heapTotal)} reserved, external ${mb(retained.peaks.external)} ` +
+        `(array buffers ${mb(retained.peaks.arrayBuffers)}); the rest of the resident set is the workflow ` +
+        `thread's V8 isolate, the SDK's Rust core and Node itself`,
+    );
+    out(
       `other processes: GitHub double rss ${mb(doubleMemory.rss)}; benchmark driver + Kubernetes double maxRSS ${mb(process.resourceUsage().maxRSS * 1024)}`,
     );
     const peak = Math.max(peakBaseline, peakChange);

@@ -10,11 +10,24 @@ import { freshPrebuiltBundle } from '../../src/worker/workflow-bundle';
 import { benchActivityDeps, type BenchWorkerSpec } from './deployment';
 import type { WorkerChildMessage } from './worker-process';
 
-type Request = { op: 'start'; spec: BenchWorkerSpec } | { op: 'memory' } | { op: 'close' };
+type Request =
+  { op: 'start'; spec: BenchWorkerSpec } | { op: 'memory' } | { op: 'reset-peaks' } | { op: 'close' };
 
 const answer = (message: WorkerChildMessage): void => void process.send?.(message);
 
 let stop: (() => Promise<void>) | undefined;
+
+/** The most of each part of the process's memory, sampled every 100 ms (where the resident set went). */
+let peaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+setInterval(() => {
+  const m = process.memoryUsage();
+  peaks = {
+    heapTotal: Math.max(peaks.heapTotal, m.heapTotal),
+    heapUsed: Math.max(peaks.heapUsed, m.heapUsed),
+    external: Math.max(peaks.external, m.external),
+    arrayBuffers: Math.max(peaks.arrayBuffers, m.arrayBuffers),
+  };
+}, 100).unref();
 
 async function start(spec: BenchWorkerSpec): Promise<void> {
   installRuntime({ temporalMetricsPort: 0 });
@@ -41,7 +54,7 @@ function memory(): void {
   gc?.();
   gc?.();
   const after = process.memoryUsage();
-  answer({ kind: 'memory', heapUsed, rssAfterGc: after.rss, heapAfterGc: after.heapUsed });
+  answer({ kind: 'memory', heapUsed, rssAfterGc: after.rss, heapAfterGc: after.heapUsed, peaks });
 }
 
 process.on('message', (request: Request) => {
@@ -51,6 +64,7 @@ process.on('message', (request: Request) => {
       process.exit(1);
     });
   else if (request.op === 'memory') memory();
+  else if (request.op === 'reset-peaks') peaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
   else void (stop?.() ?? Promise.resolve()).finally(() => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

@@ -6,7 +6,14 @@ import type { BenchWorkerSpec } from './deployment';
 /** What the worker process answers (worker-child.ts). */
 export type WorkerChildMessage =
   | { kind: 'ready'; prebuiltBundle: boolean }
-  | { kind: 'memory'; heapUsed: number; rssAfterGc: number; heapAfterGc: number }
+  | {
+      kind: 'memory';
+      heapUsed: number;
+      rssAfterGc: number;
+      heapAfterGc: number;
+      /** Since the last `resetPeak`, sampled every 100 ms. */
+      peaks: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+    }
   | { kind: 'failed'; error: string };
 
 function procStatusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -77,6 +84,7 @@ export class WorkerProcess {
 
   resetPeak(): void {
     writeFileSync(`/proc/${this.pid}/clear_refs`, '5');
+    this.child.send({ op: 'reset-peaks' });
   }
 
   /** Heap in use now, and the resident set and heap after two full garbage collections. */

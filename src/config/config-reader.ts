@@ -3,10 +3,12 @@ import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
 import { ConfigReadError } from './errors';
+import { eventLoopTurns } from './event-loop-turns';
 import type { ParseCache } from './parse-cache';
 import type { ConfigProblem } from './types';
 
-const READ_CONCURRENCY = 16;
+/** Files read ahead of the one being decoded: enough to hide read latency, few enough to bound memory. */
+const READ_AHEAD = 16;
 
 export interface DocumentOptions {
   /** Decompress gzip content (the Prow and job configs, V2). */
@@ -45,27 +47,36 @@ export class ConfigReader {
   }
 
   /**
-   * Reads and decodes files in order, reading a few at a time (the decoding itself is synchronous);
-   * entries are undefined for files that could not be read.
+   * Reads and decodes files, handing each document to `use` in the files' order (undefined for a file that
+   * could not be read). Reads run a few files ahead and each file's bytes are dropped once decoded, so a
+   * load holds a window of files, not all of them (~70 MB at ten times the Kubernetes config); long runs of
+   * decoding give the event loop a turn, so the worker keeps heartbeating and answering Temporal.
    */
-  async documents(
+  async eachDocument(
     files: readonly string[],
     kind: DocumentKind,
-    options: DocumentOptions = {},
-  ): Promise<(ParsedDocument | undefined)[]> {
-    const contents: (Buffer | undefined)[] = new Array<Buffer | undefined>(files.length);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < files.length) {
-        const i = next++;
-        contents[i] = await this.bytes(files[i] as string, options);
-      }
+    options: DocumentOptions,
+    use: (file: string, doc: ParsedDocument | undefined) => void,
+  ): Promise<void> {
+    const reads: (Promise<Buffer | undefined> | undefined)[] = [];
+    let nextRead = 0;
+    const readAhead = (): void => {
+      if (nextRead >= files.length) return;
+      const read = this.bytes(files[nextRead] as string, options);
+      // Awaited in order below; until then a failure must not count as unhandled.
+      read.catch(() => undefined);
+      reads[nextRead++] = read;
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
-    return files.map((file, i) => {
-      const bytes = contents[i];
-      return bytes && this.decode(file, bytes, kind, options);
-    });
+    for (let i = 0; i < READ_AHEAD; i++) readAhead();
+    const turn = eventLoopTurns();
+    for (let i = 0; i < files.length; i++) {
+      const bytes = await reads[i];
+      reads[i] = undefined;
+      readAhead();
+      const file = files[i] as string;
+      use(file, bytes && this.decode(file, bytes, kind, options));
+      await turn();
+    }
   }
 
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {

@@ -94,8 +94,7 @@ export async function readJobConfig(
   } else {
     files = [jobConfigPath];
   }
-  const docs = await reader.documents(files, 'job', { gzip: true });
-  docs.forEach((doc, i) => {
-    if (doc?.value) mergeJobFile(reader, into, files[i] as string, doc.value as DecodedJobConfig);
+  await reader.eachDocument(files, 'job', { gzip: true }, (file, doc) => {
+    if (doc?.value) mergeJobFile(reader, into, file, doc.value as DecodedJobConfig);
   });
 }

@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '../log';
 import { ConfigReader } from './config-reader';
 import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
 import { ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
+import { eventLoopTurns } from './event-loop-turns';
 import { buildPresubmitIndex } from './index-model';
 import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
 import {
@@ -112,13 +113,15 @@ function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name:
   });
 }
 
-function finalizeJobs(
+async function finalizeJobs(
   reader: ConfigReader,
   settings: ProwSettings,
   jobs: ReturnType<typeof emptyJobConfig>,
-): PresubmitsByRepo<Presubmit> {
+): Promise<PresubmitsByRepo<Presubmit>> {
+  const turn = eventLoopTurns();
   const presubmits: PresubmitsByRepo<Presubmit> = {};
   for (const repo of [...jobs.presubmits.keys()].sort()) {
+    await turn();
     const list = jobs.presubmits.get(repo) ?? [];
     const defaulted = defaultAll<DecodedPresubmit, DefaultedPresubmit>(
       reader,
@@ -130,6 +133,7 @@ function finalizeJobs(
     presubmits[repo] = defaulted.map(toPresubmit);
   }
   for (const repo of [...jobs.postsubmits.keys()].sort()) {
+    await turn();
     const list = jobs.postsubmits.get(repo) ?? [];
     const defaulted = defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
       reader,
@@ -164,7 +168,7 @@ export async function loadConfig(source: ConfigSource, options: LoadOptions = {}
     const configVersion = prow ? await readConfigVersion(reader, source.configPath) : undefined;
     if (!settings || !prow) throw new ConfigInvalidError(reader.problems);
     settings.presets = jobs.presets.map((p) => p.job);
-    const presubmits = finalizeJobs(reader, settings, jobs);
+    const presubmits = await finalizeJobs(reader, settings, jobs);
     if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
     const index = buildPresubmitIndex(presubmits, configVersion);
     const loaded: LoadedConfig = {

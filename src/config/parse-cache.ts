@@ -8,13 +8,18 @@ import { decodeConfigText } from './config-file';
  * deep-frozen: defaulting copies what it changes, and nobody can alter a cached file by accident.
  *
  * Entries not used by the latest load are dropped when it finishes (`sweep`), so deleted and edited files
- * do not accumulate.
+ * do not accumulate. The cache holds at most `maxBytes` of file text's worth of documents (a decoded file
+ * takes about as much heap as its text): the whole Kubernetes config (6.9 MB) by default, but not ten times
+ * it, where the worker's memory matters more than a reload's seconds.
  */
 export class ParseCache {
   private entries = new Map<string, ParsedDocument>();
   private used = new Map<string, ParsedDocument>();
+  private usedBytes = 0;
   hits = 0;
   misses = 0;
+
+  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
 
   /** The decoded document for `bytes`, from the cache or freshly decoded. */
   parse(path: string, bytes: Uint8Array, kind: DocumentKind): ParsedDocument {
@@ -25,7 +30,10 @@ export class ParseCache {
       this.misses++;
       parsed = deepFreeze(parseConfigText(decodeConfigText(path, bytes), kind));
     }
-    this.used.set(key, parsed);
+    if (!this.used.has(key) && this.usedBytes + bytes.length <= this.maxBytes) {
+      this.used.set(key, parsed);
+      this.usedBytes += bytes.length;
+    }
     return parsed;
   }
 
@@ -33,6 +41,7 @@ export class ParseCache {
   sweep(): void {
     this.entries = this.used;
     this.used = new Map();
+    this.usedBytes = 0;
   }
 
   get size(): number {

@@ -4,6 +4,7 @@ import { checkConfig } from '../../src/config/check-config';
 import { buildPresubmitIndex, parsePresubmitIndex } from '../../src/config/index-model';
 import { loadConfig } from '../../src/config/load';
 import { ParseCache } from '../../src/config/parse-cache';
+import { retainConfig } from '../../src/config/retained-config';
 import { projectRoot } from '../../src/project-root';
 import type { ConfigSource } from '../../src/config/types';
 
@@ -81,6 +82,17 @@ if (!present && !required) {
       },
       prowjob_defaults: { tenant_id: 'GlobalDefaultID' },
     });
+  });
+
+  it("keeps every repository's presubmits intact when retained compressed between activities", async () => {
+    const loaded = await loadConfig(source);
+    const retained = retainConfig(loaded);
+    expect(retained.index).toBe(loaded.index);
+    for (const [repo, list] of Object.entries(loaded.presubmits))
+      expect(retained.presubmitsOf(repo)).toEqual(list);
+    expect(retained.presubmitsOf('kubernetes/no-such-repo')).toEqual([]);
+    const [repo] = Object.keys(loaded.presubmits) as [string];
+    expect(retained.presubmitsOf(repo)).not.toBe(retained.presubmitsOf(repo));
   });
 
   it('gives a stable index whose JSON round-trips', async () => {
