@@ -1,9 +1,8 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
-import { loadConfig } from '../src/config/load';
 import { ParseCache } from '../src/config/parse-cache';
 import { parsePresubmitIndex } from '../src/config/index-model';
-import { retainConfig, type RetainedConfig } from '../src/config/retained-config';
+import { loadRetainedConfig, type RetainedConfig } from '../src/config/retained-config';
 import type { ConfigSource } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
 import type { ProwJobCreator } from '../src/kubernetes/client';
@@ -57,7 +56,7 @@ export function createActivities(deps: ActivityDeps) {
   const loadCurrent = async (): Promise<RetainedConfig> => {
     // Released first, so a worker never holds the old config and the one being loaded at once.
     latest = undefined;
-    latest = retainConfig(await loadConfig(deps.configSource, { cache: parseCache, logger: deps.log }));
+    latest = await loadRetainedConfig(deps.configSource, { cache: parseCache, logger: deps.log });
     return latest;
   };
 

@@ -167,9 +167,20 @@ export function validatePeriodics(
   jobs: readonly DecodedPeriodic[],
   settings: ValidationSettings,
 ): JobListProblem[] {
-  const problems: JobListProblem[] = [];
+  const check = periodicChecker(settings);
+  return jobs.flatMap((job, index) => check(job, index));
+}
+
+/**
+ * validatePeriodics one job at a time, in order (duplicate names are remembered across calls), so a load
+ * need not hold every defaulted periodic at once.
+ */
+export function periodicChecker(
+  settings: ValidationSettings,
+): (job: DecodedPeriodic, index: number) => JobListProblem[] {
   const names = new Set<string>();
-  jobs.forEach((job, index) => {
+  return (job, index) => {
+    const problems: JobListProblem[] = [];
     const name = job.name ?? '';
     const at = (message: string): void => {
       problems.push(name ? { index, job: name, message } : { index, message });
@@ -184,15 +195,20 @@ export function validatePeriodics(
     );
     if (base) at(`invalid periodic job ${name}: ${base}`);
     const set = [job.cron, job.interval, job.minimum_interval].filter(Boolean).length;
-    if (set > 1) return at(`cron, interval, and minimum_interval are mutually exclusive in periodic ${name}`);
-    if (set === 0)
-      return at(`at least one of cron, interval, or minimum_interval must be set in periodic ${name}`);
+    if (set > 1) {
+      at(`cron, interval, and minimum_interval are mutually exclusive in periodic ${name}`);
+      return problems;
+    }
+    if (set === 0) {
+      at(`at least one of cron, interval, or minimum_interval must be set in periodic ${name}`);
+      return problems;
+    }
     const interval = job.interval ? durationError(job.interval) : undefined;
     if (interval) at(`cannot parse duration for ${name}: ${interval}`);
     const retry = job.retry ? durationError(job.retry.interval ?? '') : undefined;
     if (retry) at(`cannot parse Retry duration for ${name}: ${retry}`);
     const minimum = job.minimum_interval ? durationError(job.minimum_interval) : undefined;
     if (minimum) at(`cannot parse duration for ${name}: ${minimum}`);
-  });
-  return problems;
+    return problems;
+  };
 }

@@ -16,7 +16,7 @@ import {
 } from './job-defaults';
 import { jobRegexError, presubmitRegexError } from './job-regexes';
 import {
-  validatePeriodics,
+  periodicChecker,
   validatePostsubmits,
   validatePresubmits,
   type JobListProblem,
@@ -24,7 +24,14 @@ import {
 import type { ParseCache } from './parse-cache';
 import { readTriggers } from './plugin-config';
 import { prowSettings, readConfigVersion, readProwConfig } from './prow-config';
-import type { ConfigProblem, ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
+import type {
+  ConfigProblem,
+  ConfigSource,
+  LoadedConfig,
+  Presubmit,
+  PresubmitIndex,
+  PresubmitsByRepo,
+} from './types';
 
 /**
  * Loading and validating the Prow configuration the way Prow's `config.Load` does (V1–V12), failing
@@ -113,13 +120,20 @@ function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name:
   });
 }
 
+/** Receives each repository's validated presubmits as the load finishes them, in sorted repository order. */
+export type PresubmitSink = (repo: string, presubmits: Presubmit[]) => void;
+
+/**
+ * Defaults and validates every job, one repository (or periodic) at a time: only the presubmits are kept,
+ * handed to `keep` as each repository is done, so a load need not hold every defaulted job at once.
+ */
 async function finalizeJobs(
   reader: ConfigReader,
   settings: ProwSettings,
   jobs: ReturnType<typeof emptyJobConfig>,
-): Promise<PresubmitsByRepo<Presubmit>> {
+  keep: PresubmitSink,
+): Promise<void> {
   const turn = eventLoopTurns();
-  const presubmits: PresubmitsByRepo<Presubmit> = {};
   for (const repo of [...jobs.presubmits.keys()].sort()) {
     await turn();
     const list = jobs.presubmits.get(repo) ?? [];
@@ -130,7 +144,7 @@ async function finalizeJobs(
       presubmitRegexError,
     );
     for (const problem of validatePresubmits(defaulted, settings)) reader.add(located(list, problem));
-    presubmits[repo] = defaulted.map(toPresubmit);
+    keep(repo, defaulted.map(toPresubmit));
   }
   for (const repo of [...jobs.postsubmits.keys()].sort()) {
     await turn();
@@ -143,20 +157,32 @@ async function finalizeJobs(
     );
     for (const problem of validatePostsubmits(defaulted, settings)) reader.add(located(list, problem));
   }
-  const periodics = defaultAll(
-    reader,
-    jobs.periodics,
-    (job) => defaultPeriodic(job, settings),
-    () => undefined,
-  );
-  for (const problem of validatePeriodics(periodics, settings)) reader.add(located(jobs.periodics, problem));
-  return presubmits;
+  const checkPeriodic = periodicChecker(settings);
+  for (const [index, sourced] of jobs.periodics.entries()) {
+    await turn();
+    for (const periodic of defaultAll(
+      reader,
+      [sourced],
+      (job) => defaultPeriodic(job, settings),
+      () => undefined,
+    ))
+      for (const problem of checkPeriodic(periodic, index)) reader.add(located(jobs.periodics, problem));
+  }
 }
 
-/** Loads and validates the configuration; throws ConfigInvalidError or ConfigReadError. */
-export async function loadConfig(source: ConfigSource, options: LoadOptions = {}): Promise<LoadedConfig> {
+/** What a load found besides the presubmits. */
+export type LoadedSettings = Omit<LoadedConfig, 'index' | 'presubmits'> & { configVersion?: string };
+
+/**
+ * Loads and validates the configuration, handing each repository's presubmits to `keep`; throws
+ * ConfigInvalidError or ConfigReadError (whatever `keep` received is then to be discarded).
+ */
+export async function loadPresubmits(
+  source: ConfigSource,
+  options: LoadOptions,
+  keep: PresubmitSink,
+): Promise<LoadedSettings> {
   const logger = options.logger ?? silentLogger;
-  const started = Date.now();
   const reader = new ConfigReader(options.cache);
   try {
     const prow = await readProwConfig(reader, source);
@@ -168,27 +194,15 @@ export async function loadConfig(source: ConfigSource, options: LoadOptions = {}
     const configVersion = prow ? await readConfigVersion(reader, source.configPath) : undefined;
     if (!settings || !prow) throw new ConfigInvalidError(reader.problems);
     settings.presets = jobs.presets.map((p) => p.job);
-    const presubmits = await finalizeJobs(reader, settings, jobs);
+    await finalizeJobs(reader, settings, jobs, keep);
     if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
-    const index = buildPresubmitIndex(presubmits, configVersion);
-    const loaded: LoadedConfig = {
-      index,
-      presubmits,
+    return {
       prowjobNamespace: settings.prowjobNamespace,
       podNamespace: settings.podNamespace,
       schedulerEnabled: prow.scheduler?.enabled ?? false,
       triggers,
+      ...(configVersion ? { configVersion } : {}),
     };
-    logger.info('config loaded', {
-      revision: index.revision,
-      configVersion,
-      repositories: Object.keys(presubmits).length,
-      presubmits: Object.values(presubmits).reduce((n, list) => n + list.length, 0),
-      durationMs: Date.now() - started,
-      cacheHits: options.cache?.hits,
-      cacheMisses: options.cache?.misses,
-    });
-    return loaded;
   } catch (error) {
     if (error instanceof ConfigInvalidError) {
       logger.error('config invalid', {
@@ -202,4 +216,29 @@ export async function loadConfig(source: ConfigSource, options: LoadOptions = {}
   } finally {
     options.cache?.sweep();
   }
+}
+
+/** The log line of a successful load. */
+export function logLoaded(options: LoadOptions, index: PresubmitIndex, startedAt: number): void {
+  (options.logger ?? silentLogger).info('config loaded', {
+    revision: index.revision,
+    configVersion: index.configVersion,
+    repositories: Object.keys(index.repos).length,
+    presubmits: Object.values(index.repos).reduce((n, list) => n + list.length, 0),
+    durationMs: Date.now() - startedAt,
+    cacheHits: options.cache?.hits,
+    cacheMisses: options.cache?.misses,
+  });
+}
+
+/** Loads and validates the configuration; throws ConfigInvalidError or ConfigReadError. */
+export async function loadConfig(source: ConfigSource, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const started = Date.now();
+  const presubmits: PresubmitsByRepo<Presubmit> = {};
+  const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, list) => {
+    presubmits[repo] = list;
+  });
+  const index = buildPresubmitIndex(presubmits, configVersion);
+  logLoaded(options, index, started);
+  return { index, presubmits, ...settings };
 }

@@ -1,5 +1,7 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { LoadedConfig, Presubmit } from './types';
+import { buildPresubmitIndex, indexedPresubmit } from './index-model';
+import { loadPresubmits, logLoaded, type LoadOptions } from './load';
+import { packJson, unpackJson } from './packed-json';
+import type { ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
 
 /**
  * A loaded config as a worker keeps it between a run's activities. The index (what the diff and the retire
@@ -12,17 +14,29 @@ export interface RetainedConfig extends Omit<LoadedConfig, 'presubmits'> {
   presubmitsOf(repo: string): Presubmit[];
 }
 
-export function retainConfig(config: LoadedConfig): RetainedConfig {
-  const { presubmits, ...rest } = config;
+/**
+ * loadConfig for a worker: each repository's presubmits are compressed as soon as they are validated, so
+ * the load never holds all of them as objects either.
+ */
+export async function loadRetainedConfig(
+  source: ConfigSource,
+  options: LoadOptions = {},
+): Promise<RetainedConfig> {
+  const started = Date.now();
+  const indexed: PresubmitsByRepo = {};
   const packed = new Map<string, Buffer>();
-  // Level 1: the JSON is highly repetitive, so the fastest level already shrinks it ~12 times.
-  for (const [repo, list] of Object.entries(presubmits))
-    packed.set(repo, deflateRawSync(JSON.stringify(list), { level: 1 }));
+  const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, presubmits) => {
+    indexed[repo] = presubmits.map(indexedPresubmit);
+    packed.set(repo, packJson(presubmits));
+  });
+  const index = buildPresubmitIndex(indexed, configVersion);
+  logLoaded(options, index, started);
   return {
-    ...rest,
+    index,
+    ...settings,
     presubmitsOf(repo) {
       const bytes = packed.get(repo);
-      return bytes ? (JSON.parse(inflateRawSync(bytes).toString('utf8')) as Presubmit[]) : [];
+      return bytes ? unpackJson<Presubmit[]>(bytes) : [];
     },
   };
 }
