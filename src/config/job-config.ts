@@ -7,7 +7,7 @@ import type {
   DecodedPreset,
 } from './decoded-config';
 import { walkJobConfigDir } from './job-config-walk';
-import { packJson, unpackJson } from './packed-json';
+import { packJson, unpackJson } from '../packed-json';
 
 /**
  * The job config (V4, V5): `--job-config-path` as a single file or a directory tree, merged with the

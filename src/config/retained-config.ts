@@ -1,6 +1,6 @@
 import { buildPresubmitIndex, indexedPresubmit } from './index-model';
 import { loadPresubmits, logLoaded, type LoadOptions } from './load';
-import { packJson, unpackJson } from './packed-json';
+import { packJson, unpackJson } from '../packed-json';
 import type { ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
 
 /**

@@ -4,7 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { silentLogger, type Logger } from '../log';
-import { enableConditionalRequests } from './conditional-requests';
+import { enableConditionalRequests, ResponseCache } from './conditional-requests';
 import { pacedFetch } from './write-pacing';
 
 /**
@@ -48,8 +48,11 @@ export interface GitHubClientOptions {
   writeSpacingMs?: number;
   /** Requests in flight at once through this client (plugin-throttling's default 10). */
   maxConcurrent?: number;
-  /** ETag cache with If-None-Match revalidation (default on; §6). */
-  conditionalRequests?: boolean;
+  /**
+   * ETag cache with If-None-Match revalidation (§6): on by default with a cache of this client's own; pass
+   * one cache to every client of a process to bound them together, or false for none.
+   */
+  conditionalRequests?: boolean | ResponseCache;
   logger?: Logger;
   /** Injectable fetch, e.g. for a proxy agent. */
   fetch?: typeof fetch;
@@ -131,7 +134,14 @@ function build(
   client.hook.before('request', (req) => {
     req.headers['x-github-api-version'] = githubApiVersion;
   });
-  if (options.conditionalRequests !== false) enableConditionalRequests(client, app);
+  if (options.conditionalRequests !== false)
+    enableConditionalRequests(
+      client,
+      app,
+      options.conditionalRequests instanceof ResponseCache
+        ? options.conditionalRequests
+        : new ResponseCache(),
+    );
   authKinds.set(client, app ? 'app' : 'token');
   return client;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
 import type { Metrics } from '../worker/metrics';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
+import { ResponseCache } from './conditional-requests';
 import { GitHubApi } from './github-api';
 import type { WriteBudget } from './write-budget';
 
@@ -105,6 +106,8 @@ export function githubFromOptions(
 ): GitHubApiFor {
   const common: Omit<GitHubClientOptions, 'auth'> = {
     baseUrl: options.endpoint,
+    // One ETag cache for all orgs' clients, so its bound holds for the worker.
+    conditionalRequests: new ResponseCache(),
     logger: log,
     maxRateLimitWaitSeconds: Math.round(options.maxRateLimitWaitMs / 1000),
     retries: Math.min(options.maxRetries, 8),

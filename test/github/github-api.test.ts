@@ -1,5 +1,6 @@
 import { silentLogger } from '../../src/log';
 import { createGitHubClient, type GitHubClientOptions } from '../../src/github/client';
+import { ResponseCache } from '../../src/github/conditional-requests';
 import { GitHubApi } from '../../src/github/github-api';
 import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
 import type { GitHubScenario } from '../../src/sandbox/github/scenario';
@@ -351,6 +352,34 @@ describe('limits and failures', () => {
     await gh.createStatus('acme', 'widgets', sha(11), { context: 'm', state: 'failure' });
     const statusesB = await gh.getCombinedStatus('acme', 'widgets', sha(11));
     expect(statusesB).toHaveLength(statusesA.length + 1);
+  });
+
+  test('one cache shared by several clients (one per org) revalidates for all of them', async () => {
+    const cache = new ResponseCache();
+    const token = double.issueToken();
+    const first = await api({ conditionalRequests: cache }, token);
+    const second = await api({ conditionalRequests: cache }, token);
+    const listed = await first.listOpenPullRequests('acme', 'widgets');
+    expect(await second.listOpenPullRequests('acme', 'widgets')).toEqual(listed);
+    expect(double.requests.count('pulls/list', 304)).toBe(1);
+    expect(cache.count).toBe(1);
+  });
+
+  test('the cache keeps the most recently used responses within its byte bound', async () => {
+    const heads = [sha(11), sha(12), sha(13), sha(14)];
+    const probe = new ResponseCache();
+    await (await api({ conditionalRequests: probe })).getCombinedStatus('acme', 'widgets', sha(14));
+    // Room for about two responses.
+    const cache = new ResponseCache(Math.floor(probe.bytes * 2.5));
+    const gh = await api({ conditionalRequests: cache });
+    for (const head of heads) await gh.getCombinedStatus('acme', 'widgets', head);
+    expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
+    expect(cache.count).toBeGreaterThan(0);
+    expect(cache.count).toBeLessThan(heads.length);
+    // The newest is kept and revalidated; the oldest was dropped and is read in full.
+    await gh.getCombinedStatus('acme', 'widgets', sha(14));
+    await gh.getCombinedStatus('acme', 'widgets', sha(11));
+    expect(double.requests.entries.slice(-2).map((r) => r.status)).toEqual([304, 200]);
   });
 });
 
