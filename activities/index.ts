@@ -31,7 +31,7 @@ export interface ActivityDeps {
   githubHost: string;
   log: Logger;
   metrics?: Metrics;
-  /** Writes listed per repository in a run's result; the counts are always complete. */
+  /** Writes listed per repository in a run's result when the run does not say; the counts are always complete. */
   maxListedWrites?: number;
   /** How often a repository activity heartbeats its progress. */
   heartbeatIntervalMs?: number;
@@ -147,6 +147,8 @@ export function createActivities(deps: ActivityDeps) {
       baselineRevision: string;
       newestRevision: string;
       options: ReconcileOptions;
+      /** Writes (and ProwJobs) to list in the result: the run's share of its history budget. */
+      listWrites?: number;
     }): Promise<RepositoryResult> {
       const context = Context.current();
       const started = Date.now();
@@ -212,7 +214,7 @@ export function createActivities(deps: ActivityDeps) {
         });
         if (!options.dryRun) recordMetrics(deps.metrics, plan, { ...outcome, errors: ['cancelled'] });
         throw new CancelledFailure('cancelled by an operator', [
-          compact(outcome, deps.maxListedWrites ?? 50),
+          compact(outcome, input.listWrites ?? deps.maxListedWrites ?? 50),
         ]);
       }
       if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
@@ -220,7 +222,10 @@ export function createActivities(deps: ActivityDeps) {
         { outcome: outcome.errors.length ? 'error' : 'ok' },
         (Date.now() - started) / 1000,
       );
-      const result = compact(outcome, deps.maxListedWrites ?? (options.dryRun ? 1_000 : 50));
+      const result = compact(
+        outcome,
+        input.listWrites ?? deps.maxListedWrites ?? (options.dryRun ? 1_000 : 50),
+      );
       if (outcome.errors.length > 0) {
         // Retried by the activity's policy; the writes already made are found again and not repeated.
         throw ApplicationFailure.retryable(

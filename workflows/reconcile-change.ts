@@ -192,6 +192,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   }
 
   const work = plan.repos.filter(hasWork);
+  const listWrites = listedWritesPerRepository(work.length, options.dryRun);
   enter('reconciling', planDetails(work, counts));
   const results: RepositoryResult[] = [];
   // Keys that are not org/repo (R12, R19) fail the change as in Prow, after the other repositories ran.
@@ -210,6 +211,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,
           options,
+          listWrites,
         });
         results.push(result);
         view.repositoriesDone += 1;
@@ -250,6 +252,17 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
     totals,
     repositories: options.dryRun ? results : undefined,
   };
+}
+
+/**
+ * Each repository's result lists its writes for the Web UI (the counts are always complete). The lists are
+ * most of a repository's history, so a change's share is fixed: ~20,000 listed writes (~4 MB) however many
+ * repositories it touches, so that a change touching every repository of ten times the Kubernetes config
+ * still stays under 10 MB of history. A dry run lists more, as its result is the plan operators read.
+ */
+export function listedWritesPerRepository(repositories: number, dryRun: boolean): number {
+  const budget = dryRun ? 40_000 : 20_000;
+  return Math.max(5, Math.min(dryRun ? 1_000 : 50, Math.floor(budget / Math.max(1, repositories))));
 }
 
 /** What a repository activity had done when it was cancelled (it reports it in the cancellation's details). */

@@ -26,6 +26,8 @@ export interface HistoryStats {
   payloads: number;
   largestPayloads: PayloadInfo[];
   eventTypes: Record<string, number>;
+  /** Protobuf-encoded bytes of the events of each type. */
+  bytesByEventType: Record<string, number>;
   events_: HistoryEvent[];
 }
 
@@ -68,9 +70,12 @@ export async function historyStats(
   );
   const all: PayloadInfo[] = [];
   const eventTypes: Record<string, number> = {};
+  const bytesByEventType: Record<string, number> = {};
   for (const e of events) {
     const type = eventTypeName(e);
     eventTypes[type] = (eventTypes[type] ?? 0) + 1;
+    bytesByEventType[type] =
+      (bytesByEventType[type] ?? 0) + temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
     scanPayloads(e, '', (n, where) =>
       all.push({ bytes: n, eventId: Number(e.eventId ?? 0), eventType: type, where }),
     );
@@ -86,6 +91,7 @@ export async function historyStats(
     payloads: all.length,
     largestPayloads: all.slice(0, 3),
     eventTypes,
+    bytesByEventType,
     events_: events,
   };
 }
@@ -208,5 +214,13 @@ export function describeHistory(label: string, h: HistoryStats): string[] {
     `${label}: ${h.events} events, ${kb(h.bytes)} (protobuf), ${kb(h.jsonBytes)} as JSON, ` +
       `${h.payloads} payloads totalling ${kb(h.payloadBytes)}`,
     `  largest payload: ${top ? `${kb(top.bytes)} in event ${top.eventId} ${top.eventType} (${top.where})` : 'none'}`,
+    `  by event type: ${Object.entries(h.bytesByEventType)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(
+        ([type, bytes]) =>
+          `${type} ${h.eventTypes[type]} x ${(bytes / (h.eventTypes[type] ?? 1)).toFixed(0)} B`,
+      )
+      .join(', ')}`,
   ];
 }
