@@ -146,7 +146,8 @@ export function createActivities(deps: ActivityDeps) {
       repo: RepoPlan;
       baselineRevision: string;
       newestRevision: string;
-      options: ReconcileOptions;
+      /** Only what a repository's work reads: the input is recorded in history once per repository. */
+      options: Pick<ReconcileOptions, 'dryRun' | 'continueOnError'>;
       /** Writes (and ProwJobs) to list in the result: the run's share of its history budget. */
       listWrites?: number;
     }): Promise<RepositoryResult> {

@@ -210,7 +210,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
           repo: repoPlan,
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,
-          options,
+          options: { dryRun: options.dryRun, continueOnError: options.continueOnError },
           listWrites,
         });
         results.push(result);

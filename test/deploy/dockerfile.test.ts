@@ -106,6 +106,11 @@ describe('Dockerfile', () => {
     expect(path.dirname(prebuiltBundlePath)).toBe(path.dirname(workflowsPath));
   });
 
+  it('caps the JavaScript heap by default (V8 would size it from the host, not the container)', () => {
+    const env = inStage(final, 'ENV').map((i) => i.args);
+    expect(env.join('\n')).toMatch(/^NODE_OPTIONS=--max-old-space-size=\d+$/m);
+  });
+
   it('runs as a non-root user', () => {
     const user = inStage(final, 'USER').at(-1)?.args ?? '';
     expect(user).not.toBe('');

@@ -235,6 +235,16 @@ describe('deploy/kubernetes: Deployment', () => {
     }
   });
 
+  it('caps the JavaScript heap well inside the memory limit (the rest of a worker is ~200 MB off the heap)', () => {
+    const nodeOptions = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+    const heapMb = Number(/--max-old-space-size=(\d+)/.exec(nodeOptions)?.[1]);
+    expect(heapMb).toBeGreaterThan(0);
+    const limit = String(container.resources?.limits?.memory);
+    const limitMb =
+      Number(/^(\d+)Gi$/.exec(limit)?.[1] ?? NaN) * 1024 || Number(/^(\d+)Mi$/.exec(limit)?.[1]);
+    expect(heapMb + 256).toBeLessThanOrEqual(limitMb);
+  });
+
   it('runs non-root with a read-only root filesystem, no privilege escalation, no capabilities', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
     expect(container.securityContext).toMatchObject({
