@@ -10,11 +10,13 @@
  * process of its own (a fresh driver, GitHub double and worker process for each):
  *
  *   BENCH_SCALE_SIZES=1,10   sizes to run (default 1,10)
+ *   BENCH_SCALE_WIDE=1       also run the widest 10x change: one presubmit removed from every repository
  *   BENCH_SCALE_PACED=0      skip the slice run with GitHub's real 1 s write spacing (1x, 3 presubmits removed)
  *   BENCH_TIMEOUT_MIN=30     cap of each wait for a run
  *   BENCH_WORKER_HEAP_MB=N   run the worker process with --max-old-space-size=N (does the worker fit?)
  *
- * One size: node dist/bench/scale.js --size=10 [--remove-count=N] [--write-spacing-ms=1000] [--prs=30]
+ * One size: node dist/bench/scale.js --size=10 [--remove-count=N | --one-per-repository] [--write-spacing-ms=1000]
+ *   [--prs=30]
  *
  * The GitHub double and the worker run in processes of their own (GitHub is remote; the worker is deployed
  * alone); the worker's memory is its process's resident set, peak from the kernel's high-water mark.
@@ -122,12 +124,13 @@ async function waitForOutcome(
 async function runOne(opts: {
   size: number;
   removeCount?: number;
+  onePerRepository?: boolean;
   writeSpacingMs: number;
   prsPerRepo: number;
 }): Promise<RunSummary | undefined> {
   const label = `${opts.size}x${opts.removeCount !== undefined ? `, ${opts.removeCount} removed` : ''}${
-    opts.writeSpacingMs > 0 ? `, writes paced ${opts.writeSpacingMs} ms` : ', writes unpaced'
-  }`;
+    opts.onePerRepository ? ', one per repository' : ''
+  }${opts.writeSpacingMs > 0 ? `, writes paced ${opts.writeSpacingMs} ms` : ', writes unpaced'}`;
   out(`=== scale run: ${label} ===`);
   const temporal = await benchTemporal('scale');
   const workDir = mkdtempSync(path.join(tmpdir(), 'bench-scale-'));
@@ -141,6 +144,7 @@ async function runOne(opts: {
       copies: opts.size,
       removeFraction: 0.05,
       ...(opts.removeCount !== undefined ? { removeCount: opts.removeCount } : {}),
+      ...(opts.onePerRepository ? { removeOnePerRepository: true } : {}),
       prsPerRepo: opts.prsPerRepo,
       seed: 7,
     });
@@ -162,9 +166,10 @@ async function runOne(opts: {
       temporalAddress: temporal.address,
       github: started,
       config: fixture.source,
-      // The global 10% limit stays; one repository losing more than half its presubmits would hold the change,
-      // so the per-repository limit is relaxed to 100%.
-      extraArgv: ['--blast-radius-max-repo-removed-fraction=1'],
+      // The global 10% limit stays; one repository losing more than half its presubmits, or more than 500
+      // contexts retired (the ten-times change retires 1,131), would hold the change for approval, so those
+      // two limits are relaxed.
+      extraArgv: ['--blast-radius-max-repo-removed-fraction=1', '--blast-radius-max-removed-contexts=0'],
       writeSpacingMs: opts.writeSpacingMs,
       namespaces: [fixture.prowjobNamespace],
     });
@@ -320,6 +325,7 @@ async function runOne(opts: {
 async function orchestrate(): Promise<void> {
   const sizes = (process.env.BENCH_SCALE_SIZES ?? '1,10').split(',').map(Number);
   const runs: string[][] = sizes.map((s) => [`--size=${s}`]);
+  if (process.env.BENCH_SCALE_WIDE === '1') runs.push(['--size=10', '--one-per-repository']);
   if (process.env.BENCH_SCALE_PACED !== '0')
     runs.push(['--size=1', '--remove-count=3', '--write-spacing-ms=1000']);
   const temporal = await benchTemporal('scale');
@@ -377,6 +383,7 @@ async function main(): Promise<void> {
     options: {
       size: { type: 'string' },
       'remove-count': { type: 'string' },
+      'one-per-repository': { type: 'boolean', default: false },
       'write-spacing-ms': { type: 'string', default: '0' },
       prs: { type: 'string', default: '30' },
     },
@@ -385,6 +392,7 @@ async function main(): Promise<void> {
   const summary = await runOne({
     size: Number(values.size),
     ...(values['remove-count'] !== undefined ? { removeCount: Number(values['remove-count']) } : {}),
+    onePerRepository: values['one-per-repository'],
     writeSpacingMs: Number(values['write-spacing-ms']),
     prsPerRepo: Number(values.prs),
   });

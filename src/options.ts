@@ -305,6 +305,11 @@ const flagSpecs = {
     default: 0.1,
     help: '(port) Share of all presubmits removed that holds a change.',
   },
+  'blast-radius-max-removed-contexts': {
+    kind: 'int',
+    default: 500,
+    help: '(port) Number of presubmit contexts retired that holds a change, whatever their share; 0 = none.',
+  },
   'blast-radius-max-repo-removed-fraction': {
     kind: 'float',
     default: 0.5,
@@ -393,6 +398,7 @@ export interface ReconcilerOptions {
   guard: {
     enabled: boolean;
     maxRemovedFraction: number;
+    maxRemovedContexts: number;
     maxRepoRemovedFraction: number;
     approvalTimeoutMs: number;
   };
@@ -517,6 +523,11 @@ export function readOptions(
       throw new OptionsError(`invalid value ${x} for flag -${name}: must be between 0 and 1`);
     return x;
   };
+  const count = (name: FlagName): number => {
+    const x = v<number>(name);
+    if (x < 0) throw new OptionsError(`invalid value ${x} for flag -${name}: must be at least 0`);
+    return x;
+  };
   const positive = (name: FlagName): number => {
     const x = v<number>(name);
     if (x < 1) throw new OptionsError(`invalid value ${x} for flag -${name}: must be at least 1`);
@@ -597,6 +608,7 @@ export function readOptions(
     guard: {
       enabled: v('blast-radius-guard'),
       maxRemovedFraction: fraction('blast-radius-max-removed-fraction'),
+      maxRemovedContexts: count('blast-radius-max-removed-contexts'),
       maxRepoRemovedFraction: fraction('blast-radius-max-repo-removed-fraction'),
       approvalTimeoutMs: v('approval-timeout'),
     },

@@ -24,6 +24,8 @@ export interface ReconcileOptions {
 export interface GuardOptions {
   enabled: boolean;
   maxRemovedFraction: number;
+  /** Absent in the options of controllers started before it existed: the guard's default then. */
+  maxRemovedContexts?: number;
   maxRepoRemovedFraction: number;
   /** How long a held plan waits for `approve` or `reject` before the run fails. */
   approvalTimeoutMs: number;

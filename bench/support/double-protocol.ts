@@ -15,6 +15,7 @@ export type DoubleSpec =
       copies: number;
       removeFraction?: number;
       removeCount?: number;
+      removeOnePerRepository?: boolean;
       prsPerRepo: number;
       seed: number;
     };

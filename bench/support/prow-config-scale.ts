@@ -35,6 +35,8 @@ export interface ScaleFixtureOptions {
   /** Share of presubmits to remove (default 0.05), or an exact count. */
   removeFraction?: number;
   removeCount?: number;
+  /** Instead: one presubmit from every repository that has a removable one (the widest change). */
+  removeOnePerRepository?: boolean;
 }
 
 export interface ScaleFixture {
@@ -283,9 +285,11 @@ export async function buildScaleFixture(options: ScaleFixtureOptions): Promise<S
     throw new Error(`only ${candidates.length} removable presubmits, ${wanted} wanted`);
   // Evenly strided over the candidates in repository order: spread over repositories in proportion to size.
   const step = candidates.length / wanted;
-  const chosen = Array.from({ length: wanted }, (_, i) => candidates[Math.floor(i * step)]).filter(
-    (c): c is (typeof candidates)[number] => c !== undefined,
-  );
+  const chosen = options.removeOnePerRepository
+    ? candidates.filter((c, i) => c.repo !== candidates[i - 1]?.repo)
+    : Array.from({ length: wanted }, (_, i) => candidates[Math.floor(i * step)]).filter(
+        (c): c is (typeof candidates)[number] => c !== undefined,
+      );
   const removedPerRepo = new Map<string, number>();
   for (const c of chosen) removedPerRepo.set(c.repo, (removedPerRepo.get(c.repo) ?? 0) + 1);
   for (const [repo, n] of removedPerRepo)

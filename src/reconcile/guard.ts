@@ -17,6 +17,11 @@ export interface GuardOptions {
   enabled?: boolean;
   /** Hold when more than this share of all baseline presubmits is retired. Default 0.10. */
   maxRemovedFraction?: number;
+  /**
+   * Hold when more than this many presubmit contexts are retired, whatever their share (spec §3.4 rule 2): in
+   * a config of tens of thousands of presubmits, 10% is thousands. Default 500; 0 = no count limit.
+   */
+  maxRemovedContexts?: number;
   /** Hold when more than this share of one repository's baseline presubmits is retired. Default 0.50. */
   maxRepoRemovedFraction?: number;
 }
@@ -30,6 +35,7 @@ export interface GuardVerdict {
 export const defaultGuardOptions: Required<GuardOptions> = {
   enabled: true,
   maxRemovedFraction: 0.1,
+  maxRemovedContexts: 500,
   maxRepoRemovedFraction: 0.5,
 };
 
@@ -39,7 +45,10 @@ export function blastRadiusVerdict(
   plan: ChangePlan,
   options: GuardOptions = {},
 ): GuardVerdict {
-  const { enabled, maxRemovedFraction, maxRepoRemovedFraction } = { ...defaultGuardOptions, ...options };
+  const { enabled, maxRemovedFraction, maxRemovedContexts, maxRepoRemovedFraction } = {
+    ...defaultGuardOptions,
+    ...options,
+  };
   if (!enabled) return { held: false, reasons: [] };
   const emptied: string[] = [];
   const overRepoShare: string[] = [];
@@ -68,6 +77,8 @@ export function blastRadiusVerdict(
         `over ${percent(maxRemovedFraction)}`,
     );
   }
+  if (maxRemovedContexts > 0 && removedTotal > maxRemovedContexts)
+    reasons.push(`${removedTotal} presubmit contexts to retire, over ${maxRemovedContexts}`);
   reasons.push(...overRepoShare);
   return { held: reasons.length > 0, reasons };
 }

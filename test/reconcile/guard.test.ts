@@ -83,6 +83,23 @@ describe('blast-radius guard (Q10)', () => {
     ]);
   });
 
+  it('holds over a count of retired contexts, whatever their share (spec §3.4 rule 2)', () => {
+    const after = { ...big, 'kubernetes/kubernetes': jobs('k', 188).slice(12) };
+    expect(verdict(big, after).held).toBe(false);
+    expect(verdict(big, after, { maxRemovedContexts: 11 })).toEqual({
+      held: true,
+      reasons: ['12 presubmit contexts to retire, over 11'],
+    });
+    expect(verdict(big, after, { maxRemovedContexts: 12 }).held).toBe(false);
+  });
+
+  it("holds a large config's change under the share limit by the default count of 500", () => {
+    const huge = { 'org/huge': jobs('h', 10_000) };
+    const after = { 'org/huge': jobs('h', 10_000).slice(501) };
+    expect(verdict(huge, after).reasons).toEqual(['501 presubmit contexts to retire, over 500']);
+    expect(verdict(huge, after, { maxRemovedContexts: 0 })).toEqual({ held: false, reasons: [] });
+  });
+
   it('the enabled switch turns everything off, the whole-repository rule included', () => {
     expect(verdict(big, {}, { enabled: false })).toEqual({ held: false, reasons: [] });
   });

@@ -1,0 +1,37 @@
+import { OptionsError, readOptions } from '../../src/options';
+
+const read = (...flags: string[]) => readOptions(['--config-path=/etc/config/config.yaml', ...flags], {});
+
+describe('blast-radius guard flags', () => {
+  it('defaults: 10% of all presubmits, 500 contexts, 50% of one repository', () => {
+    expect(read().guard).toMatchObject({
+      enabled: true,
+      maxRemovedFraction: 0.1,
+      maxRemovedContexts: 500,
+      maxRepoRemovedFraction: 0.5,
+    });
+  });
+
+  it('reads each limit; a count of 0 means no count limit', () => {
+    expect(
+      read(
+        '--blast-radius-max-removed-fraction=0.2',
+        '--blast-radius-max-removed-contexts=0',
+        '--blast-radius-max-repo-removed-fraction=1',
+      ).guard,
+    ).toMatchObject({ maxRemovedFraction: 0.2, maxRemovedContexts: 0, maxRepoRemovedFraction: 1 });
+  });
+
+  it.each([
+    [
+      '--blast-radius-max-removed-contexts=-1',
+      'invalid value -1 for flag -blast-radius-max-removed-contexts: must be at least 0',
+    ],
+    [
+      '--blast-radius-max-removed-fraction=1.5',
+      'invalid value 1.5 for flag -blast-radius-max-removed-fraction: must be between 0 and 1',
+    ],
+  ])('refuses %s', (flag, message) => {
+    expect(() => read(flag)).toThrow(new OptionsError(message));
+  });
+});
