@@ -256,12 +256,12 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
 
 /**
  * Each repository's result lists its writes for the Web UI (the counts are always complete). The lists are
- * most of a repository's history, so a change's share is fixed: ~20,000 listed writes (~4 MB) however many
+ * most of a repository's history, so a change's share is fixed: ~12,000 listed writes (~2.6 MB) however many
  * repositories it touches, so that a change touching every repository of ten times the Kubernetes config
  * still stays under 10 MB of history. A dry run lists more, as its result is the plan operators read.
  */
 export function listedWritesPerRepository(repositories: number, dryRun: boolean): number {
-  const budget = dryRun ? 40_000 : 20_000;
+  const budget = dryRun ? 20_000 : 12_000;
   return Math.max(5, Math.min(dryRun ? 1_000 : 50, Math.floor(budget / Math.max(1, repositories))));
 }
 
