@@ -1,14 +1,10 @@
+import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import { sourceRevision } from '../../src/config/source-revision';
 import type { ConfigSource } from '../../src/config/types';
-import { createGitHubClient } from '../../src/github/client';
-import { GitHubApi } from '../../src/github/github-api';
-import { repositoryGitHub } from '../../src/github/repository-github';
-import { createProwJobClient } from '../../src/kubernetes/client';
 import { silentLogger } from '../../src/log';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
@@ -52,32 +48,13 @@ export interface BenchWorkerSpec {
 
 /** The worker's activity dependencies; each call builds a fresh GitHub client (its own token and cache). */
 export function benchActivityDeps(spec: BenchWorkerSpec, options = readOptions(spec.argv, {})): ActivityDeps {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(spec.kubeconfig);
-  const { url, app } = spec.github;
-  let api: Promise<GitHubApi> | undefined;
-  return {
+  return sandboxActivityDeps({
     configSource: options.config,
-    github: repositoryGitHub(() => {
-      api ??= createGitHubClient({
-        baseUrl: url,
-        auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
-        writeSpacingMs: spec.writeSpacingMs,
-        retryBaseMs: 1,
-        rateLimitBaseMs: 1,
-      }).then((client) => new GitHubApi(client));
-      return api;
-    }),
-    prowJobs: (namespace) =>
-      createProwJobClient({
-        kubeConfig,
-        namespace,
-        backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
-      }),
-    githubHost: 'github.com',
-    log: silentLogger,
+    github: spec.github,
+    kubeconfig: spec.kubeconfig,
+    writeSpacingMs: spec.writeSpacingMs,
     ...(spec.heartbeatIntervalMs ? { heartbeatIntervalMs: spec.heartbeatIntervalMs } : {}),
-  };
+  });
 }
 
 export class BenchDeployment {

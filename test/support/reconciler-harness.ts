@@ -1,3 +1,4 @@
+import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,12 +6,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { createGitHubClient } from '../../src/github/client';
-import { GitHubApi } from '../../src/github/github-api';
-import { repositoryGitHub } from '../../src/github/repository-github';
 import type { WriteBudget } from '../../src/github/write-budget';
-import { createProwJobClient } from '../../src/kubernetes/client';
-import { silentLogger } from '../../src/log';
 import type { ReconcilerOptions } from '../../src/options';
 import { readOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
@@ -21,7 +17,6 @@ import { controllerStatus, requestReconcile } from '../../src/temporal/controlle
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
-import { KubeConfig } from '@kubernetes/client-node';
 import { sourceRevision } from '../../src/config/source-revision';
 import type { ControllerView } from '../../workflows/types';
 
@@ -124,37 +119,15 @@ export class ReconcilerHarness {
   }
 
   activityDeps(writeBudget?: WriteBudget): ActivityDeps {
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(this.kubernetes.kubeconfig());
-    const github = this.github;
-    let api: Promise<GitHubApi> | undefined;
-    return {
+    return sandboxActivityDeps({
       configSource: this.options.config,
-      github: repositoryGitHub(() => {
-        api ??= createGitHubClient({
-          baseUrl: github.url,
-          auth: {
-            appId: github.app.appId,
-            privateKey: github.app.privateKeyPem,
-            installationId: github.app.installationId,
-          },
-          writeSpacingMs: 0,
-          retryBaseMs: 1,
-          rateLimitBaseMs: 1,
-        }).then((client) => new GitHubApi(client));
-        return api;
-      }, writeBudget),
-      prowJobs: (namespace) =>
-        createProwJobClient({
-          kubeConfig,
-          namespace,
-          backoff: { delayMs: 1, factor: 2, jitter: 0, steps: 3 },
-        }),
-      githubHost: 'github.com',
-      log: silentLogger,
+      github: this.github,
+      kubeconfig: this.kubernetes.kubeconfig(),
+      writeSpacingMs: 0,
+      ...(writeBudget ? { writeBudget } : {}),
       metrics: this.metrics,
       heartbeatIntervalMs: 200,
-    };
+    });
   }
 
   /** Starts one more worker on the harness's task queue. */
