@@ -31,8 +31,6 @@ export interface ActivityDeps {
   githubHost: string;
   log: Logger;
   metrics?: Metrics;
-  /** Writes listed per repository in a run's result when the run does not say; the counts are always complete. */
-  maxListedWrites?: number;
   /** How often a repository activity heartbeats its progress. */
   heartbeatIntervalMs?: number;
 }
@@ -148,10 +146,14 @@ export function createActivities(deps: ActivityDeps) {
       newestRevision: string;
       /** Only what a repository's work reads: the input is recorded in history once per repository. */
       options: Pick<ReconcileOptions, 'dryRun' | 'continueOnError'>;
-      /** Writes (and ProwJobs) to list in the result: the run's share of its history budget. */
+      /**
+       * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
+       * always complete. Absent from runs started before the budget existed.
+       */
       listWrites?: number;
     }): Promise<RepositoryResult> {
       const context = Context.current();
+      const listWrites = input.listWrites ?? (input.options.dryRun ? 1_000 : 50);
       const started = Date.now();
       const { repo: plan, options } = input;
       const config = await configAt(input.newestRevision);
@@ -214,19 +216,14 @@ export function createActivities(deps: ActivityDeps) {
           triggered: outcome.triggered.length,
         });
         if (!options.dryRun) recordMetrics(deps.metrics, plan, { ...outcome, errors: ['cancelled'] });
-        throw new CancelledFailure('cancelled by an operator', [
-          compact(outcome, input.listWrites ?? deps.maxListedWrites ?? 50),
-        ]);
+        throw new CancelledFailure('cancelled by an operator', [compact(outcome, listWrites)]);
       }
       if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
       deps.metrics?.repositoryReconcileDuration.observe(
         { outcome: outcome.errors.length ? 'error' : 'ok' },
         (Date.now() - started) / 1000,
       );
-      const result = compact(
-        outcome,
-        input.listWrites ?? deps.maxListedWrites ?? (options.dryRun ? 1_000 : 50),
-      );
+      const result = compact(outcome, listWrites);
       if (outcome.errors.length > 0) {
         // Retried by the activity's policy; the writes already made are found again and not repeated.
         throw ApplicationFailure.retryable(

@@ -120,6 +120,9 @@ function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name:
   });
 }
 
+/** Periodics have no branch or file regexes to compile. */
+const noRegexes = (): undefined => undefined;
+
 /** Receives each repository's validated presubmits as the load finishes them, in sorted repository order. */
 export type PresubmitSink = (repo: string, presubmits: Presubmit[]) => void;
 
@@ -160,13 +163,9 @@ async function finalizeJobs(
   const checkPeriodic = periodicChecker(settings);
   for (const [index, sourced] of jobs.periodics.entries()) {
     await turn();
-    for (const periodic of defaultAll(
-      reader,
-      [sourced],
-      (job) => defaultPeriodic(job, settings),
-      () => undefined,
-    ))
-      for (const problem of checkPeriodic(periodic, index)) reader.add(located(jobs.periodics, problem));
+    const [periodic] = defaultAll(reader, [sourced], (job) => defaultPeriodic(job, settings), noRegexes);
+    for (const problem of periodic ? checkPeriodic(periodic, index) : [])
+      reader.add(located(jobs.periodics, problem));
   }
 }
 
