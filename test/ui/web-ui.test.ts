@@ -9,7 +9,7 @@ import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/project-root';
 import { controllerStatus } from '../../src/temporal/controller-client';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
-import type { ControllerView } from '../../workflows/types';
+import type { ChangeRunView, ControllerView } from '../../workflows/types';
 import { cli } from '../support/worker-process';
 
 /**
@@ -17,7 +17,8 @@ import { cli } from '../support/worker-process';
  * GitHub and Kubernetes sandboxes, a worker) runs as a process on free loopback ports and a temporary data
  * directory; the example change is applied with `demo-change`; once its run is finished, Debian's Chromium,
  * driven by playwright-core, opens the run in the Web UI and finds its summary and details, and finds the run
- * in the workflow list filtered by the ReconcileState search attribute.
+ * in the workflow list filtered by the ReconcileState search attribute. Then a change the blast-radius guard
+ * holds is approved from the run's page with the UI's "Send an Update".
  *
  * Needs /usr/bin/chromium (Debian's package `chromium`, which .ci/run installs; CHROMIUM_PATH names another
  * binary): without it the test is skipped locally and fails under CI=true. No browser is ever downloaded;
@@ -284,6 +285,68 @@ run(
       );
       await page.getByText('Completed', { exact: true }).first().waitFor();
     }, 40_000);
+
+    it('approves a plan held by the blast-radius guard with the Web UI\'s "Send an Update"', async () => {
+      if (!browser) throw new Error('no browser (an earlier test failed)');
+      const before = await status();
+      // Every presubmit of one repository removed: the guard holds the plan whatever the thresholds.
+      await promisify(execFile)(process.execPath, [cli, 'demo-change', 'empty-repo'], {
+        cwd: projectRoot,
+        env: { ...process.env, STATUS_RECONCILER_DATA_DIR: dataDir },
+        timeout: 15_000,
+      });
+      const held = await waitFor('the guard holds the change', 45_000, async () => {
+        const running = (await status()).running;
+        return running?.held ? running.workflowId : undefined;
+      });
+      const plan = await (client as Client).workflow.getHandle(held).query<ChangeRunView>('plan');
+      mark('change held');
+
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      page.setDefaultTimeout(20_000);
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(held)}`);
+      await page.getByRole('heading', { name: held }).waitFor();
+      await page.getByRole('button', { name: 'More Actions' }).filter({ visible: true }).click();
+      await page.locator('[data-testid="update-button"]').filter({ visible: true }).click();
+      const modal = page.locator('[data-testid="update-confirmation-modal"]').filter({ visible: true });
+      // The UI lists the run's registered updates by name.
+      await modal.locator('[data-testid="update-select-button"]').click();
+      await modal.getByRole('option', { name: 'approve', exact: true }).click();
+      const data = modal.getByRole('textbox').last();
+      await data.click();
+      // Inserted, not typed: the JSON editor would close brackets and quotes as they are typed.
+      await page.keyboard.insertText(
+        JSON.stringify({
+          by: 'web-ui-operator',
+          reason: 'the repository moved',
+          baselineRevision: plan.baselineRevision,
+          newestRevision: plan.newestRevision,
+        }),
+      );
+      // Leaving the editor reformats the JSON and grows the dialog; only then is Submit where it stays.
+      await data.blur();
+      await waitFor("the UI formats the update's JSON", 10_000, async () =>
+        (await data.innerText()).includes('"by": "web-ui-operator"') ? true : undefined,
+      );
+      await page.screenshot({ path: path.join(screenshotDir, 'approve-update.png') });
+      await modal.getByRole('button', { name: 'Submit' }).click();
+      await modal.waitFor({ state: 'hidden' });
+      mark('approve sent from the UI');
+
+      const view = await waitFor('the approved change finishes', 45_000, async () => {
+        const v = await status();
+        return v.recent[0]?.workflowId === held && !v.running ? v : undefined;
+      });
+      expect(view.recent[0]?.outcome).toBe('reconciled');
+      expect(view.recent[0]?.workflowId).not.toBe(before.recent[0]?.workflowId);
+      const decided = await (client as Client).workflow.getHandle(held).query<ChangeRunView>('plan');
+      expect(decided.decision).toMatchObject({
+        approved: true,
+        by: 'web-ui-operator',
+        reason: 'the repository moved',
+      });
+      mark('approved change reconciled');
+    }, 90_000);
   },
 );
 
