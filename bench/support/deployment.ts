@@ -8,7 +8,7 @@ import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
-import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
+import { controllerStatus, requestReconcile, waitForController } from '../../src/temporal/controller-client';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { controllerWorkflowId } from '../../workflows/controller';
@@ -147,24 +147,12 @@ export class BenchDeployment {
     return controllerStatus(this.client, this.options.instance);
   }
 
-  /** Polls the controller's `status` query every `everyMs` until `done` holds; fails after `timeoutMs`. */
-  async waitFor(
+  waitFor(
     done: (view: ControllerView) => boolean,
     timeoutMs: number,
     everyMs = 250,
   ): Promise<ControllerView> {
-    const deadline = Date.now() + timeoutMs;
-    let last: ControllerView | undefined;
-    while (Date.now() < deadline) {
-      try {
-        last = await this.status();
-        if (done(last)) return last;
-      } catch {
-        // the controller may not exist yet
-      }
-      await new Promise((r) => setTimeout(r, everyMs));
-    }
-    throw new Error(`timed out after ${timeoutMs} ms; controller: ${JSON.stringify(last, null, 2)}`);
+    return waitForController(this.client, this.options.instance, done, { timeoutMs, everyMs });
   }
 
   async close(): Promise<void> {

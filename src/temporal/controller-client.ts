@@ -45,3 +45,27 @@ export function controllerHandle(
 export function controllerStatus(client: Client, instance: string): Promise<ControllerView> {
   return controllerHandle(client, instance).query(statusQuery);
 }
+
+/**
+ * Polls the controller's `status` query every `everyMs` until `done` holds; fails after `timeoutMs` showing
+ * the last state seen. A controller that does not exist yet is waited for.
+ */
+export async function waitForController(
+  client: Client,
+  instance: string,
+  done: (view: ControllerView) => boolean,
+  { timeoutMs, everyMs = 250 }: { timeoutMs: number; everyMs?: number },
+): Promise<ControllerView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ControllerView | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await controllerStatus(client, instance);
+      if (done(last)) return last;
+    } catch {
+      // the controller may not exist yet
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms; controller: ${JSON.stringify(last, null, 2)}`);
+}

@@ -13,7 +13,7 @@ import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
 import type { GitHubDoubleLimits } from '../../src/sandbox/github';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
-import { controllerStatus, requestReconcile } from '../../src/temporal/controller-client';
+import { controllerStatus, requestReconcile, waitForController } from '../../src/temporal/controller-client';
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
@@ -168,19 +168,8 @@ export class ReconcilerHarness {
   }
 
   /** Polls the controller until `done` holds (or fails after `timeoutMs`). */
-  async waitFor(done: (view: ControllerView) => boolean, timeoutMs = 45_000): Promise<ControllerView> {
-    const deadline = Date.now() + timeoutMs;
-    let last: ControllerView | undefined;
-    while (Date.now() < deadline) {
-      try {
-        last = await this.status();
-        if (done(last)) return last;
-      } catch {
-        // the controller may not exist yet
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting; last controller state: ${JSON.stringify(last, null, 2)}`);
+  waitFor(done: (view: ControllerView) => boolean, timeoutMs = 45_000): Promise<ControllerView> {
+    return waitForController(this.client, this.options.instance, done, { timeoutMs, everyMs: 200 });
   }
 
   /** Waits for the next run to end: a new entry at the head of the controller's recent runs. */
