@@ -93,7 +93,7 @@ describe('Dockerfile', () => {
     expect(runs(final)).not.toMatch(/\bnpm run build\b/);
   });
 
-  it('copies the compiled code from the build stage, including the workflows the worker bundles', () => {
+  it('copies the compiled code from the build stage, including the workflows and their prebuilt bundle', () => {
     const fromBuild = inStage(final, 'COPY')
       .filter((i) => i.args.startsWith('--from=build '))
       .map((i) => i.args.split(/\s+/)[1] ?? '');
