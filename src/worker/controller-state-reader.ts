@@ -12,6 +12,7 @@ export class ControllerStateReader {
   private view?: ControllerView;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private reading?: Promise<unknown>;
 
   constructor(
     private readonly client: Client,
@@ -23,7 +24,7 @@ export class ControllerStateReader {
 
   start(): void {
     const tick = (): void => {
-      void this.refresh().finally(() => {
+      this.reading = this.refresh().finally(() => {
         if (this.stopped) return;
         this.timer = setTimeout(tick, this.intervalMs);
         this.timer.unref();
@@ -32,9 +33,14 @@ export class ControllerStateReader {
     tick();
   }
 
-  stop(): void {
+  /**
+   * Stops reading; resolves once a read in flight has ended, so the Temporal connection can be closed after
+   * it (a query still retrying on a closed connection throws from the client's retry timer).
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.reading;
   }
 
   current(): ControllerView | undefined {

@@ -117,7 +117,7 @@ export async function runWorker(
     log.error('worker failed', { error: err });
   } finally {
     await watcher.stop();
-    controller.stop();
+    await controller.stop();
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     await connection.close();
     await client.connection.close();

@@ -70,7 +70,7 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
     readers.forEach((r) => r.start());
   });
   afterAll(async () => {
-    readers.forEach((r) => r.stop());
+    await Promise.all(readers.map((r) => r.stop()));
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     await harness?.close();
     config.remove();
