@@ -65,8 +65,7 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
         ),
       );
     }
-    await harness.requestChange('baseline');
-    await harness.waitFor((v) => v.lastReconciled !== undefined);
+    await harness.takeBaseline();
     readers.forEach((r) => r.start());
   });
   afterAll(async () => {
@@ -134,8 +133,7 @@ describe('blast-radius guard: a change that empties a repository waits for an op
       extraArgv: ['--approval-timeout=5m'],
     });
     await harness.startWorker();
-    await harness.requestChange('baseline');
-    await harness.waitFor((v) => v.lastReconciled !== undefined);
+    await harness.takeBaseline();
   });
   afterAll(async () => {
     await harness?.close();

@@ -93,8 +93,7 @@ describe('several workers', () => {
       ]),
     );
     await waitForPollers(harness, 2);
-    await harness.requestChange('baseline');
-    await harness.waitFor((v) => v.lastReconciled !== undefined);
+    await harness.takeBaseline();
   });
   afterAll(async () => {
     other?.kill('SIGTERM');

@@ -138,8 +138,7 @@ describe('dry run (Q14)', () => {
       extraArgv: ['--dry-run=true', '--blast-radius-max-removed-fraction=0.2'],
     });
     await harness.startWorker();
-    await harness.requestChange('baseline');
-    await harness.waitFor((v) => v.lastReconciled !== undefined);
+    await harness.takeBaseline();
   });
   afterAll(async () => {
     await harness?.close();

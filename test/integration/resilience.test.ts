@@ -18,8 +18,7 @@ async function start(config: ReturnType<typeof configFixture>): Promise<Reconcil
     extraArgv: ['--blast-radius-guard=false'],
   });
   await harness.startWorker();
-  await harness.requestChange('baseline');
-  await harness.waitFor((v) => v.lastReconciled !== undefined);
+  await harness.takeBaseline();
   return harness;
 }
 

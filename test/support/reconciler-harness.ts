@@ -163,6 +163,12 @@ export class ReconcilerHarness {
     });
   }
 
+  /** Makes the current config the controller's baseline (its first change, R35) and waits for it. */
+  async takeBaseline(): Promise<ControllerView> {
+    await this.requestChange('baseline');
+    return this.waitFor((v) => v.lastReconciled !== undefined);
+  }
+
   status(): Promise<ControllerView> {
     return controllerStatus(this.client, this.options.instance);
   }
