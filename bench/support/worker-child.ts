@@ -33,7 +33,9 @@ async function start(spec: BenchWorkerSpec): Promise<void> {
   installRuntime({ temporalMetricsPort: 0 });
   const options = readOptions(spec.argv, {});
   const connection = await NativeConnection.connect({ address: spec.temporalAddress });
+  const prebuiltBundle = freshPrebuiltBundle();
   const worker = await createReconcilerWorker({
+    ...(prebuiltBundle ? { workflowBundle: prebuiltBundle } : {}),
     connection,
     namespace: 'default',
     taskQueue: options.temporal.taskQueue,
@@ -45,7 +47,7 @@ async function start(spec: BenchWorkerSpec): Promise<void> {
     await running.catch(() => undefined);
     await connection.close();
   };
-  answer({ kind: 'ready', prebuiltBundle: freshPrebuiltBundle() !== undefined });
+  answer({ kind: 'ready', prebuiltBundle: prebuiltBundle !== undefined });
 }
 
 function memory(): void {

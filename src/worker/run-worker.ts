@@ -50,7 +50,10 @@ export async function runWorker(
 
   const creators = new Map<string, ProwJobCreator>();
   const connection = await connectWorker(options.temporal);
+  // Looked up once: the worker loads it and the start-up log says which code runs.
+  const prebuiltBundle = freshPrebuiltBundle();
   const worker = await createReconcilerWorker({
+    ...(prebuiltBundle ? { workflowBundle: prebuiltBundle } : {}),
     connection,
     namespace: options.temporal.namespace,
     taskQueue: options.temporal.taskQueue,
@@ -104,9 +107,7 @@ export async function runWorker(
     healthPort: options.healthPort,
     metricsPort: options.metricsPort,
     dryRun: options.dryRun,
-    workflowCode: freshPrebuiltBundle()
-      ? 'prebuilt bundle'
-      : 'bundled at start (no fresh `npm run build` bundle)',
+    workflowCode: prebuiltBundle ? 'prebuilt bundle' : 'bundled at start (no fresh `npm run build` bundle)',
   });
 
   let exitCode = 0;
