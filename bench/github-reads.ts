@@ -38,7 +38,7 @@ const removeFraction = Number(process.env.BENCH_REMOVE_FRACTION ?? 0.05);
 // The Kubernetes double is not called in a dry run; the ProwJob client only needs a kubeconfig to exist.
 const kubeconfig = `apiVersion: v1
 kind: Config
-clusters: [{ name: none, cluster: { server: 'http://127.0.0.1:9' } }]
+clusters: [{ name: none, cluster: { server: 'http://127.0.0.1:9', insecure-skip-tls-verify: true } }]
 users: [{ name: none, user: {} }]
 contexts: [{ name: none, context: { cluster: none, user: none } }]
 current-context: none
@@ -61,6 +61,8 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 interface PassResult {
   readApi: GitHubReadApi;
+  direction: Direction;
+  prowJobsPlanned: number;
   repos: number;
   pulls: number;
   /** Every request of the change's repository activities. */
@@ -82,8 +84,12 @@ const trustOperations = new Set([
 // Once per client, not per repository or change: the App's installation token and its bot login.
 const perClient = new Set(['apps/create-installation-access-token', 'apps/get-authenticated']);
 
+/** The fixture's change removes presubmits; run backwards, it adds them (trust, ref and file reads). */
+type Direction = 'remove' | 'add';
+
 async function pass(
   readApi: GitHubReadApi,
+  direction: Direction,
   double: GitHubDouble,
   fixture: ScaleFixture,
   openPulls: (repo: string) => number,
@@ -101,9 +107,18 @@ async function pass(
   const inActivity = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
     new MockActivityEnvironment().run(fn, ...args);
   const jobs = fixture.source.jobConfigPath as string;
+  const toAfter = () => {
+    renameSync(jobs, fixture.beforeJobsDir);
+    renameSync(fixture.afterJobsDir, jobs);
+  };
+  const toBefore = () => {
+    renameSync(jobs, fixture.afterJobsDir);
+    renameSync(fixture.beforeJobsDir, jobs);
+  };
+  if (direction === 'add') toAfter();
   const baseline = await inActivity(acts.loadAndValidateConfig, {});
-  renameSync(jobs, fixture.beforeJobsDir);
-  renameSync(fixture.afterJobsDir, jobs);
+  if (direction === 'add') toBefore();
+  else toAfter();
   try {
     const newest = await inActivity(acts.loadAndValidateConfig, {});
     const { plan } = await inActivity(acts.diffConfigs, {
@@ -115,6 +130,8 @@ async function pass(
     const started = performance.now();
     const result: PassResult = {
       readApi,
+      direction,
+      prowJobsPlanned: 0,
       repos: work.length,
       pulls: 0,
       requests: 0,
@@ -134,6 +151,7 @@ async function pass(
         options,
       });
       result.statusesPlanned += outcome.counts.statusesPlanned;
+      result.prowJobsPlanned += outcome.counts.prowJobsPlanned;
       const mine: LoggedRequest[] = double.requests.entries.slice(seen);
       seen = double.requests.entries.length;
       const pulls = openPulls(repo.repo);
@@ -152,21 +170,21 @@ async function pass(
     result.wallMs = performance.now() - started;
     return result;
   } finally {
-    renameSync(jobs, fixture.afterJobsDir);
-    renameSync(fixture.beforeJobsDir, jobs);
+    if (direction === 'remove') toBefore();
   }
 }
 
-function report(size: number, fixture: ScaleFixture, passes: PassResult[]): void {
+function report(size: number, fixture: ScaleFixture, direction: Direction, passes: PassResult[]): void {
   out(
     `\n=== ${size}x: ${fmt(fixture.before.presubmits)} presubmits in ${fmt(fixture.before.repos)} repositories, ` +
-      `${prsPerRepo} open PRs each; the change removes ${fmt(fixture.removed.presubmits)} presubmits ===`,
+      `${prsPerRepo} open PRs each; the change ${direction === 'remove' ? 'removes' : 'adds back'} ` +
+      `${fmt(fixture.removed.presubmits)} presubmits ===`,
   );
   for (const p of passes) {
     out(
       `${p.readApi.padEnd(7)} ${fmt(p.repos)} repositories, ${fmt(p.pulls)} PRs: ${fmt(p.requests)} requests ` +
-        `(${(p.requests / p.repos).toFixed(2)} per repository), ${fmt(p.points)} GraphQL points; ` +
-        `${fmt(p.statusesPlanned)} status writes planned; ${(p.wallMs / 1000).toFixed(1)} s`,
+        `(${(p.requests / p.repos).toFixed(2)} per repository), ${fmt(p.points)} GraphQL points; planned ` +
+        `${fmt(p.statusesPlanned)} status writes, ${fmt(p.prowJobsPlanned)} ProwJobs; ${(p.wallMs / 1000).toFixed(1)} s`,
     );
     out(`        by operation: ${JSON.stringify(p.byOperation)}`);
     out(
@@ -175,8 +193,11 @@ function report(size: number, fixture: ScaleFixture, passes: PassResult[]): void
     );
   }
   const [rest, graphql] = passes as [PassResult, PassResult];
+  const same =
+    rest.statusesPlanned === graphql.statusesPlanned && rest.prowJobsPlanned === graphql.prowJobsPlanned;
   out(
-    `same plan: ${rest.statusesPlanned === graphql.statusesPlanned ? 'yes' : 'NO'} (${fmt(rest.statusesPlanned)} vs ${fmt(graphql.statusesPlanned)} writes planned); ` +
+    `same plan: ${same ? 'yes' : 'NO'} (writes ${fmt(rest.statusesPlanned)} / ${fmt(graphql.statusesPlanned)}, ` +
+      `ProwJobs ${fmt(rest.prowJobsPlanned)} / ${fmt(graphql.prowJobsPlanned)}); ` +
       `GraphQL makes ${(rest.requests / graphql.requests).toFixed(1)}x fewer requests`,
   );
 }
@@ -200,14 +221,18 @@ async function main(): Promise<void> {
         logger: silentLogger,
       });
       try {
-        const passes: PassResult[] = [];
-        for (const readApi of ['rest', 'graphql'] as const)
-          passes.push(await pass(readApi, double, fixture, (repo) => pullsOf.get(repo) ?? 0));
-        report(size, fixture, passes);
-        const [rest, graphql] = passes as [PassResult, PassResult];
-        summary.push(
-          `| ${size}x | ${fmt(rest.repos)} | ${fmt(rest.pulls)} | ${fmt(rest.requests)} | ${fmt(graphql.requests)} | ${fmt(graphql.points)} | ${fmt(graphql.withinGoal)} of ${fmt(graphql.repos)} |`,
-        );
+        for (const direction of ['remove', 'add'] as const) {
+          const passes: PassResult[] = [];
+          for (const readApi of ['rest', 'graphql'] as const)
+            passes.push(await pass(readApi, direction, double, fixture, (repo) => pullsOf.get(repo) ?? 0));
+          report(size, fixture, direction, passes);
+          const [rest, graphql] = passes as [PassResult, PassResult];
+          summary.push(
+            `| ${size}x | ${direction} ${fmt(fixture.removed.presubmits)} | ${fmt(rest.repos)} | ${fmt(rest.pulls)} | ` +
+              `${fmt(rest.requests)} | ${fmt(graphql.requests)} | ${fmt(graphql.points)} | ` +
+              `${fmt(graphql.withinGoal)} of ${fmt(graphql.repos)} |`,
+          );
+        }
       } finally {
         await double.close();
       }
@@ -216,10 +241,10 @@ async function main(): Promise<void> {
     }
   }
   out(
-    '\n| size | repositories | PRs | REST requests | GraphQL requests | GraphQL points | repos within ⌈PRs/100⌉ |',
+    '\n| size | change | repositories | PRs | REST requests | GraphQL requests | GraphQL points | repos within ⌈PRs/100⌉ |',
   );
   out(
-    '| ---- | ------------ | --- | ------------- | ---------------- | -------------- | ---------------------- |',
+    '| ---- | ------ | ------------ | --- | ------------- | ---------------- | -------------- | ---------------------- |',
   );
   for (const line of summary) out(line);
 }
