@@ -26,12 +26,32 @@ export type GitHubReadApi = 'graphql' | 'rest';
  * once per client. Each call serves one repository run: with GraphQL, the reads after the PR list are
  * answered from what the list fetched, and REST answers only what it did not hold.
  */
+/**
+ * How long an org membership answer serves other repositories of the org: about one change's run. Membership is
+ * the org's, not the repository's, and a change touching 60 repositories of one org would otherwise ask again
+ * for every author in every repository (the per-run memo in trust.ts is per repository).
+ */
+export const membershipCacheMs = 10 * 60_000;
+
 export function repositoryGitHub(
   apiFor: GitHubApiFor,
   writeBudget?: WriteBudget,
   readApi: GitHubReadApi = 'graphql',
+  now: () => number = Date.now,
 ): (org: string, repo: string) => Promise<RepositoryGitHub> {
   const botLogins = new WeakMap<GitHubApi, Promise<string>>();
+  const memberships = new Map<string, { answer: Promise<boolean>; at: number }>();
+  const isOrgMember = (api: GitHubApi, org: string, user: string): Promise<boolean> => {
+    const key = `${org.toLowerCase()}/${user.toLowerCase()}`;
+    const known = memberships.get(key);
+    if (known && now() - known.at < membershipCacheMs) return known.answer;
+    for (const [k, v] of memberships) if (now() - v.at >= membershipCacheMs) memberships.delete(k);
+    const answer = api.isOrgMember(org, user);
+    // Errors are not remembered: the next repository asks again.
+    answer.catch(() => memberships.delete(key));
+    memberships.set(key, { answer, at: now() });
+    return answer;
+  };
   return async (org, repo) => {
     const api = await apiFor(org, repo);
     let botLogin = botLogins.get(api);
@@ -77,7 +97,7 @@ export function repositoryGitHub(
       },
       trust: {
         botLogin: await botLogin,
-        isOrgMember: (o, user) => api.isOrgMember(o, user),
+        isOrgMember: (o, user) => isOrgMember(api, o, user),
         isCollaborator: (o, r, user) => api.isCollaborator(o, r, user),
         listIssueLabels: (o, r, n) => api.listIssueLabels(o, r, n),
       },

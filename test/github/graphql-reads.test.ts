@@ -2,6 +2,7 @@ import { createGitHubClient, type GitHubClientOptions } from '../../src/github/c
 import { GitHubApi } from '../../src/github/github-api';
 import { GraphQLPoints, GraphQLRateLimitError } from '../../src/github/graphql-points';
 import { pullRequestsQuery } from '../../src/github/graphql-reads';
+import { membershipCacheMs, repositoryGitHub } from '../../src/github/repository-github';
 import { createLogger, silentLogger } from '../../src/log';
 import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
 import type { GitHubScenario } from '../../src/sandbox/github/scenario';
@@ -188,5 +189,37 @@ describe('the client log', () => {
     expect(lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
       expect.stringMatching(/^GET \/repos\/acme\/widgets\/pulls\/1 - 422 with id /),
     ]);
+  });
+});
+
+describe('org membership across repositories', () => {
+  test('answered once per org and author for ten minutes, errors not remembered', async () => {
+    const app = double.app;
+    const gh = await api({
+      auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
+    });
+    let now = 0;
+    const github = repositoryGitHub(
+      async () => gh,
+      undefined,
+      'graphql',
+      () => now,
+    );
+    const ask = async (user: string) => (await github('acme', 'widgets')).trust.isOrgMember('acme', user);
+    const checks = () => double.requests.count('orgs/check-membership-for-user');
+    expect(await ask('alice')).toBe(true);
+    expect(await ask('ALICE')).toBe(true);
+    expect(await ask('mallory')).toBe(false);
+    expect(checks()).toBe(2);
+    now += membershipCacheMs;
+    expect(await ask('alice')).toBe(true);
+    expect(checks()).toBe(3);
+    double.faults.add({
+      match: { operationId: 'orgs/check-membership-for-user' },
+      action: { kind: 'status', status: 422, body: { message: 'nope' } },
+    });
+    await expect(ask('bob')).rejects.toMatchObject({ status: 422 });
+    expect(await ask('bob')).toBe(true);
+    expect(checks()).toBe(5);
   });
 });
