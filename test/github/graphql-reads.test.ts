@@ -155,6 +155,22 @@ describe('pacing on points', () => {
   });
 });
 
+describe('secondary limits', () => {
+  test('a secondary rate limit on a GraphQL query is waited out (retry-after) as on REST', async () => {
+    double.faults.add({
+      match: { operationId: 'graphql' },
+      action: { kind: 'secondary-limit', retryAfterSeconds: 1 },
+      times: 1,
+    });
+    const gh = await api();
+    const snapshot = await gh.readRepository('acme', 'widgets', all);
+    expect(snapshot.pullRequests).toHaveLength(3);
+    expect(double.requests.entries.filter((r) => r.operationId === 'graphql').map((r) => r.status)).toEqual([
+      403, 200,
+    ]);
+  });
+});
+
 describe('the client log', () => {
   test('an ETag hit (304) and a 404 membership answer are not errors', async () => {
     const lines: { level: string; msg: string }[] = [];
