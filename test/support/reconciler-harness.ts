@@ -13,7 +13,12 @@ import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
 import type { GitHubDoubleLimits } from '../../src/sandbox/github';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
-import { controllerStatus, requestReconcile, waitForController } from '../../src/temporal/controller-client';
+import {
+  controllerStatus,
+  registerWorkerSettings,
+  requestReconcile,
+  waitForController,
+} from '../../src/temporal/controller-client';
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
@@ -153,8 +158,17 @@ export class ReconcilerHarness {
     return created;
   }
 
+  /**
+   * Registers the harness's deployment settings with the controller, as a deployment's workers do (runs use
+   * them; a change request carries none). Under one worker ID for the harness's in-process workers.
+   */
+  async registerSettings(workerId = 'test-harness'): Promise<void> {
+    await registerWorkerSettings(this.client, this.options, workerId);
+  }
+
   async requestChange(reason = 'test', force = false): Promise<void> {
     const current = await sourceRevision(this.options.config);
+    await this.registerSettings();
     await requestReconcile(this.client, this.options, {
       sourceRevision: current.revision,
       reason,
