@@ -90,6 +90,8 @@ export interface ControllerMemo {
   baseline?: { revision: string; sourceRevision?: string };
   pending?: ChangeRequest;
   blocked?: { workflowId: string; request: ChangeRequest };
+  /** The change a run is reconciling now. */
+  running?: ChangeRequest;
 }
 
 const recentRuns = 20;
@@ -126,7 +128,8 @@ export async function reconcilerController(input: ControllerInput): Promise<void
   state.settings ??= {};
   // Old controllers (before schemas) carried whole requests, options included, in their state.
   if (state.pending) state.pending = parseOr(configChangedSchema, state.pending);
-  if (state.blocked) state.blocked.request = parseOr(configChangedSchema, state.blocked.request) ?? { reason: 'unknown' };
+  if (state.blocked)
+    state.blocked.request = parseOr(configChangedSchema, state.blocked.request) ?? { reason: 'unknown' };
   // Only replays of runs recorded before deployment settings use a request's own options.
   let legacyOptions = legacyOptionsOf(input.state?.pending) ?? legacyOptionsOf(input.state?.blocked?.request);
 
@@ -136,7 +139,10 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     if (parsed.ok) return parsed.value;
     const rejected = state.rejected as MessageRejections;
     rejected.counts[message] = (rejected.counts[message] ?? 0) + 1;
-    rejected.recent = [{ message, reason: parsed.reason, at: now() }, ...rejected.recent].slice(0, recentRejections);
+    rejected.recent = [{ message, reason: parsed.reason, at: now() }, ...rejected.recent].slice(
+      0,
+      recentRejections,
+    );
     log.warn('message rejected', { workflow: 'controller', message, reason: parsed.reason });
     return undefined;
   };
@@ -214,7 +220,12 @@ export async function reconcilerController(input: ControllerInput): Promise<void
       return { workers, problem: 'no worker has registered its deployment settings yet' };
     if (revisions.length > 1) {
       const groups = revisions.map(
-        (r) => `${r} (${workers.filter((w) => w.revision === r).map((w) => w.workerId).sort().join(', ')})`,
+        (r) =>
+          `${r} (${workers
+            .filter((w) => w.revision === r)
+            .map((w) => w.workerId)
+            .sort()
+            .join(', ')})`,
       );
       return {
         workers,
@@ -237,8 +248,9 @@ export async function reconcilerController(input: ControllerInput): Promise<void
 
   let memoShown = '';
   /** Keeps the memo's baseline and pending change current, for `recover` when the controller is stuck. */
-  const syncMemo = (): void => {
+  const syncMemo = (runningRequest?: ChangeRequest): void => {
     const memo: ControllerMemo = {
+      running: runningRequest,
       baseline: state.lastReconciled && {
         revision: state.lastReconciled.revision,
         sourceRevision: state.lastReconciled.sourceRevision,
@@ -400,7 +412,7 @@ export async function reconcilerController(input: ControllerInput): Promise<void
       if (state.pending && settings) {
         const request = state.pending;
         state.pending = undefined;
-        syncMemo();
+        syncMemo(request);
         await runChange(request, settings);
       }
     } else {

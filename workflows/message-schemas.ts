@@ -79,7 +79,10 @@ export function object<T>(fields: Fields<T>): Schema<T> {
       fail(path, 'a JSON object', value);
     const input = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [key, field] of Object.entries(fields) as [string, { schema: Schema<unknown>; optional?: boolean }][]) {
+    for (const [key, field] of Object.entries(fields) as [
+      string,
+      { schema: Schema<unknown>; optional?: boolean },
+    ][]) {
       const at = path ? `${path}.${key}` : key;
       const v = Object.prototype.hasOwnProperty.call(input, key) ? input[key] : undefined;
       // JSON has no undefined: null on an optional field is "absent", as Go's encoder and the Web UI send it.
@@ -133,7 +136,9 @@ export const retrySchema: Schema<OperatorAction> = object<OperatorAction>({
 });
 
 /** `skip` (controller signal): accept the blocked change without reconciling it; it must say why. */
-export const skipSchema: Schema<OperatorAction & { reason: string }> = object<OperatorAction & { reason: string }>({
+export const skipSchema: Schema<OperatorAction & { reason: string }> = object<
+  OperatorAction & { reason: string }
+>({
   by: required(name),
   reason: required(reason),
 });

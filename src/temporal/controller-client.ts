@@ -90,7 +90,11 @@ export async function registerWorkerSettings(
 }
 
 /** A stopping worker withdraws its settings, so a rolling update's old workers stop counting at once. */
-export async function withdrawWorkerSettings(client: Client, instance: string, workerId: string): Promise<void> {
+export async function withdrawWorkerSettings(
+  client: Client,
+  instance: string,
+  workerId: string,
+): Promise<void> {
   await controllerHandle(client, instance).signal(workerSettingsSignal, { workerId, leaving: true });
 }
 

@@ -1,9 +1,5 @@
 import type { Client } from '@temporalio/client';
-import {
-  controllerHandle,
-  controllerStatus,
-  workerSettingsMessage,
-} from '../temporal/controller-client';
+import { controllerHandle, controllerStatus, workerSettingsMessage } from '../temporal/controller-client';
 import { workerSettingsSignal } from '../../workflows/messages';
 import type { ControllerView } from '../../workflows/types';
 import type { Logger } from '../log';
@@ -95,7 +91,8 @@ export class ControllerStateReader {
       );
     const view = this.view;
     if (!view || stuck) return problems;
-    if (view.deployment?.conflict) problems.push(view.deployment.problem ?? 'workers disagree on their settings');
+    if (view.deployment?.conflict)
+      problems.push(view.deployment.problem ?? 'workers disagree on their settings');
     if (view.blocked && !view.blocked.loadFailed)
       problems.push(
         `a failed change blocks the controller: ${view.blocked.workflowId} (${view.blocked.errorType ?? 'error'}): ${view.blocked.error}; retry, skip or a newer config unblocks it`,

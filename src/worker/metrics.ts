@@ -91,7 +91,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     deploymentSettingsConflict: new Gauge({
       name: 'status_reconciler_deployment_settings_conflict',
-      help: "Whether live workers registered different deployment settings (1); no run starts until they agree.",
+      help: 'Whether live workers registered different deployment settings (1); no run starts until they agree.',
       ...metric,
     }),
     githubRequests: new Counter({

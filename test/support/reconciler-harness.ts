@@ -138,13 +138,19 @@ export class ReconcilerHarness {
   /** Starts one more worker on the harness's task queue. */
   async startWorker(
     overrides: Partial<ActivityDeps> = {},
-    worker: { identity?: string; writeBudget?: WriteBudget; maxConcurrentActivities?: number } = {},
+    worker: {
+      identity?: string;
+      writeBudget?: WriteBudget;
+      maxConcurrentActivities?: number;
+      /** Other workflow code (a test's deliberately broken controller). */
+      bundle?: WorkflowBundle;
+    } = {},
   ): Promise<Worker> {
     const created = await createReconcilerWorker({
       connection: this.connection,
       namespace: 'default',
       taskQueue: this.options.temporal.taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: worker.bundle ?? (await workflowBundle()),
       activities: { ...this.activityDeps(worker.writeBudget), ...overrides },
       identity: worker.identity,
       buildId: worker.identity,
