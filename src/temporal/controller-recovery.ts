@@ -9,6 +9,7 @@ import {
   type ControllerMemo,
   type ControllerState,
 } from '../../workflows/controller';
+import { configChangedSchema, parse } from '../../workflows/message-schemas';
 import { configChangedSignal } from '../../workflows/messages';
 import type { ChangeRequest, ChangeRunResult, ConfigSnapshot } from '../../workflows/types';
 import { controllerStatus } from './controller-client';
@@ -73,6 +74,26 @@ function snapshotsIn(history: temporal.api.history.v1.IHistory): ConfigSnapshot[
 }
 
 /**
+ * The config changes the stuck run received but never processed: signals after its last completed workflow
+ * task. Only well-formed `configChanged` requests are sent again (never the message that may have poisoned it).
+ */
+function unprocessedChanges(history: temporal.api.history.v1.IHistory): ChangeRequest[] {
+  const events = history.events ?? [];
+  let lastCompleted = -1;
+  events.forEach((event, i) => {
+    if (event.workflowTaskCompletedEventAttributes) lastCompleted = i;
+  });
+  const changes: ChangeRequest[] = [];
+  for (const event of events.slice(lastCompleted + 1)) {
+    const signaled = event.workflowExecutionSignaledEventAttributes;
+    if (signaled?.signalName !== 'configChanged') continue;
+    const parsed = parse(configChangedSchema, decode(signaled.input?.payloads?.[0]));
+    if (parsed.ok) changes.push(parsed.value);
+  }
+  return changes;
+}
+
+/**
  * `status-reconciler recover`: replaces a controller whose workflow task keeps failing (a bug: it answers no
  * query and handles no signal) with a fresh run that carries its last reconciled baseline, and sends its
  * pending and blocked changes again. The baseline comes from the controller's memo (its revision, kept current
@@ -115,8 +136,8 @@ export async function recoverController(
         `e.g. temporal workflow reset --workflow-id ${workflowId} --type LastWorkflowTask`,
     );
   let baseline: ConfigSnapshot | undefined;
+  const history = await client.workflow.getHandle(workflowId, description.runId).fetchHistory();
   if (memo.baseline) {
-    const history = await client.workflow.getHandle(workflowId, description.runId).fetchHistory();
     baseline = snapshotsIn(history)
       .reverse()
       .find((s) => s.revision === memo.baseline?.revision && typeof s.index === 'string');
@@ -151,10 +172,10 @@ export async function recoverController(
     workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     staticSummary: `status-reconciler controller "${options.instance}" (recovered)`,
   });
-  const resent = [memo.blocked?.request, memo.running, memo.pending].filter(
+  const resent = [memo.blocked?.request, memo.running, memo.pending, ...unprocessedChanges(history)].filter(
     (r): r is ChangeRequest => r !== undefined,
   );
-  // Oldest first: the blocked change, the one running, then the newest pending one; they coalesce (Q8).
+  // Oldest first: the blocked change, the one running, the pending one, those never processed; they coalesce (Q8).
   for (const request of resent)
     await started.signal(configChangedSignal, {
       ...request,
