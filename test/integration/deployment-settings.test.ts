@@ -9,7 +9,10 @@ import { registerWorkerSettings, withdrawWorkerSettings } from '../../src/tempor
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
 import { createMetrics } from '../../src/worker/metrics';
+import * as operator from '../../src/cli/operator-commands';
+import type { ConfigSource } from '../../src/config/types';
 import { busyJobs, busyRepository } from '../support/busy-repository';
+import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
 
@@ -189,5 +192,42 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     await reader.refresh();
     expect((await healthz()).status).toBe(200);
     expect(await gauge(metrics.deploymentSettingsConflict)).toBe(0);
+    // The shapes deployment settings brought: a change run given the settings, a controller registering them.
+    await recordHistory(harness.client, view.recent[0]?.workflowId as string, 'change-deployment-settings');
+    await recordHistory(harness.client, workflowId(), 'controller-deployment-settings');
   });
+
+  it('an exception nobody expected in the load (a TypeError) fails closed and loud too (issue 12)', async () => {
+    const before = await harness.status();
+    // A worker whose loader hits a defect: a TypeError from deep inside, retried, then the run fails.
+    await harness.stopWorkers();
+    const broken = { ...harness.options.config, jobConfigPath: 42 } as unknown as ConfigSource;
+    await harness.startWorker({ configSource: broken });
+    await harness.requestChange('a loader defect', true);
+    const blocked = await harness.waitFor((v) => v.blocked !== undefined, 90_000);
+    expect(blocked.blocked).toMatchObject({ loadFailed: true, errorType: 'TypeError' });
+    expect(blocked.health).toMatchObject({ ok: false, lastGoodRevision: before.lastReconciled?.revision });
+    expect(blocked.loadFailures).toBe((before.loadFailures ?? 0) + 1);
+    await reader.refresh();
+    const down = await healthz();
+    expect(down.status).toBe(503);
+    expect(down.body).toContain('actuation halted, the newest config cannot be loaded or validated');
+    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(0);
+    expect(await gauge(metrics.configLoadFailures)).toBe(blocked.loadFailures);
+
+    await harness.stopWorkers();
+    await harness.startWorker();
+    await operator.retry({
+      client: harness.client,
+      options: harness.options,
+      by: 'test',
+      print: () => undefined,
+    });
+    const view = await harness.waitForNextRun(blocked);
+    expect(view.health.ok).toBe(true);
+    expect(view.blocked).toBeUndefined();
+    await reader.refresh();
+    expect((await healthz()).status).toBe(200);
+    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(1);
+  }, 180_000);
 });

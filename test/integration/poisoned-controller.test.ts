@@ -7,6 +7,7 @@ import { ControllerStateReader } from '../../src/worker/controller-state-reader'
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
 import { createMetrics } from '../../src/worker/metrics';
 import { busyJobs, busyRepository } from '../support/busy-repository';
+import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
 
@@ -152,6 +153,7 @@ describe('a controller whose workflow task keeps failing', () => {
     const stuck = await harness.client.workflow.getHandle(controllerId(), stuckRunId).describe();
     expect(stuck.status.name).toBe('TERMINATED');
 
+    await recordHistory(harness.client, controllerId(), 'controller-recovered');
     // A controller that answers needs no recovery: `recover` refuses and changes nothing.
     await expect(
       run(process.execPath, [cli, 'recover', ...operatorFlags(), '--reason=not needed']),
