@@ -8,9 +8,8 @@ import { readOptions } from '../../src/options';
 import { registerWorkerSettings, withdrawWorkerSettings } from '../../src/temporal/controller-client';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import * as operator from '../../src/cli/operator-commands';
-import type { ConfigSource } from '../../src/config/types';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
@@ -199,10 +198,20 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
 
   it('an exception nobody expected in the load (a TypeError) fails closed and loud too (issue 12)', async () => {
     const before = await harness.status();
-    // A worker whose loader hits a defect: a TypeError from deep inside, retried, then the run fails.
+    // A worker whose load activity has a defect past the loader's own error handling: a TypeError, retried
+    // as any unexpected error is, and then the run fails.
     await harness.stopWorkers();
-    const broken = { ...harness.options.config, jobConfigPath: 42 } as unknown as ConfigSource;
-    await harness.startWorker({ configSource: broken });
+    const defect = new TypeError("Cannot read properties of undefined (reading 'presubmits')");
+    await harness.startWorker({
+      metrics: {
+        ...harness.metrics,
+        loadedPresubmitCount: {
+          set: () => {
+            throw defect;
+          },
+        },
+      } as unknown as Metrics,
+    });
     await harness.requestChange('a loader defect', true);
     const blocked = await harness.waitFor((v) => v.blocked !== undefined, 90_000);
     expect(blocked.blocked).toMatchObject({ loadFailed: true, errorType: 'TypeError' });
