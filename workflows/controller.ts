@@ -123,6 +123,10 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     state.recent = [entry, ...state.recent].slice(0, recentRuns);
   };
 
+  // Input from continue-as-new, `recover` or an older controller: missing parts get their defaults.
+  if (typeof state.health?.ok !== 'boolean') state.health = { ok: true };
+  if (!Array.isArray(state.recent)) state.recent = [];
+  if (typeof state.requestCount !== 'number') state.requestCount = 0;
   state.rejected ??= { counts: {}, recent: [] };
   state.workers ??= {};
   state.settings ??= {};
