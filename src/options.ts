@@ -86,8 +86,13 @@ const flagSpecs = {
   'github-graphql-endpoint': {
     kind: 'string',
     default: 'https://api.github.com/graphql',
-    help: 'Unused.',
-    ignored: 'not needed',
+    help: "Accepted for compatibility; GraphQL goes to --github-endpoint's /graphql (GitHub Enterprise: /api/graphql).",
+    ignored: 'derived from --github-endpoint',
+  },
+  'github-read-api': {
+    kind: 'string',
+    default: 'graphql',
+    help: '(port) How repositories are read: graphql (open PRs with their labels, files, base SHAs and head statuses, 100 PRs a query) or rest (a request per PR, as before). Writes are REST either way.',
   },
   'github-token-path': {
     kind: 'string',
@@ -366,6 +371,8 @@ export interface ReconcilerOptions {
     requestTimeoutMs: number;
     maxRetries: number;
     maxRateLimitWaitMs: number;
+    /** `--github-read-api`. */
+    readApi: 'graphql' | 'rest';
     /** Deployment-wide write budget windows (`--github-write-budget`). */
     writeBudget: { limit: number; windowMs: number }[];
     workerReplicas: number;
@@ -546,6 +553,9 @@ export function readOptions(
       `invalid value "${installation}" for flag -github-app-installation-id: not a number`,
     );
   const endpoints = v<string[]>('github-endpoint');
+  const readApi = v<string>('github-read-api');
+  if (readApi !== 'graphql' && readApi !== 'rest')
+    throw new OptionsError(`invalid value "${readApi}" for flag -github-read-api: want graphql or rest`);
   const repoConcurrency = v<number>('repo-concurrency');
   if (repoConcurrency < 1)
     throw new OptionsError('invalid value for flag -repo-concurrency: must be at least 1');
@@ -577,6 +587,7 @@ export function readOptions(
       requestTimeoutMs: v('github-client.request-timeout'),
       maxRetries: v('github-client.max-retries'),
       maxRateLimitWaitMs: v('github-client.backoff-timeout'),
+      readApi,
       writeBudget: parseWriteBudget(v<string>('github-write-budget')),
       workerReplicas: positive('worker-replicas'),
     },

@@ -1,5 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
+import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
@@ -42,8 +43,8 @@ export interface GitHubClientOptions {
   maxRateLimitRetries?: number;
   maxSecondaryRetries?: number;
   /**
-   * Minimum gap between mutating requests, ms (GitHub asks for 1000; tests use 0): the minTime of
-   * plugin-throttling's write group, and the pause after each answered write (write-pacing.ts).
+   * Minimum gap between mutating requests, ms (GitHub asks for 1000; tests use 0): the pause after each
+   * answered write (write-pacing.ts). GraphQL queries are reads and are not held by it.
    */
   writeSpacingMs?: number;
   /** Requests in flight at once through this client (plugin-throttling's default 10). */
@@ -60,7 +61,7 @@ export interface GitHubClientOptions {
 
 export type GitHubAuthKind = 'token' | 'app';
 
-const GitHubOctokit = Octokit.plugin(throttling, retry);
+const GitHubOctokit = Octokit.plugin(throttling, retry, paginateGraphQL);
 export type GitHubClient = InstanceType<typeof GitHubOctokit>;
 
 const authKinds = new WeakMap<object, GitHubAuthKind>();
@@ -70,14 +71,28 @@ export function authKindOf(client: GitHubClient): GitHubAuthKind {
   return authKinds.get(client) ?? 'token';
 }
 
-function octokitLog(logger: Logger) {
+/**
+ * Statuses Octokit's request log reports as failed requests that are answers, not errors: 304 is an ETag cache
+ * hit (conditional-requests.ts answers it from the cache, the good case), 404 is how GitHub says "not a
+ * member" or "not a collaborator" (github-api.ts turns it into false; a 404 that is an error reaches its
+ * caller as one).
+ */
+const expectedStatuses = new Set(['304', '404']);
+const requestLogLine = /^[A-Z]+ \S+ - (\d{3}) with id /;
+
+export function octokitLog(logger: Logger) {
   // Octokit logs URLs and timings, never headers; our logger redacts credential-named fields anyway.
   const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
   return {
     debug: (...args: unknown[]) => logger.debug(text(args)),
     info: (...args: unknown[]) => logger.debug(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
-    error: (...args: unknown[]) => logger.error(text(args)),
+    error: (...args: unknown[]) => {
+      const line = text(args);
+      const status = requestLogLine.exec(line)?.[1];
+      if (status !== undefined && expectedStatuses.has(status)) logger.debug(line);
+      else logger.error(line);
+    },
   };
 }
 
@@ -90,7 +105,7 @@ function build(
   const maxWait = options.maxRateLimitWaitSeconds ?? 60;
   const maxPrimary = options.maxRateLimitRetries ?? 2;
   const maxSecondary = options.maxSecondaryRetries ?? 2;
-  // Bottleneck spaces write starts inside Octokit; pacedFetch also holds the gap on the wire.
+  // pacedFetch holds the gap between writes on the wire.
   const writeSpacing = options.writeSpacingMs ?? 1000;
   /** Retries a rate-limited request while the retry budget lasts and the wait is short enough to serve. */
   const rateLimitHandler =
@@ -113,7 +128,9 @@ function build(
     retryAfterBaseValue: options.rateLimitBaseMs ?? 1000,
     global: new Bottleneck.Group({ maxConcurrent: options.maxConcurrent ?? 10 }),
     auth: new Bottleneck.Group({ maxConcurrent: 1 }),
-    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writeSpacing }),
+    // plugin-throttling puts every POST /graphql in this group too, so its spacing would hold GraphQL reads
+    // 1 s apart; pacedFetch keeps the 1 s between writes on the wire (and lets GraphQL queries through).
+    write: new Bottleneck.Group({ maxConcurrent: 1, minTime: 0 }),
     onRateLimit: rateLimitHandler('primary', maxPrimary),
     onSecondaryRateLimit: rateLimitHandler('secondary', maxSecondary),
   };

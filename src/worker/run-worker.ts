@@ -74,6 +74,7 @@ export async function runWorker(
       github: repositoryGitHub(
         githubFromOptions(options.github, log.child({ component: 'github' }), metrics),
         workerWriteBudget(options.github),
+        options.github.readApi,
       ),
       prowJobs: (namespace) => {
         let creator = creators.get(namespace);
