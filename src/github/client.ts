@@ -77,9 +77,17 @@ function octokitLog(logger: Logger) {
     debug: (...args: unknown[]) => logger.debug(text(args)),
     info: (...args: unknown[]) => logger.debug(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
-    error: (...args: unknown[]) => logger.error(text(args)),
+    error: (...args: unknown[]) =>
+      expectedAnswer.test(text(args)) ? logger.debug(text(args)) : logger.error(text(args)),
   };
 }
+
+/**
+ * Octokit's request log reports every non-2xx answer as an error, but a 304 (an ETag cache hit) and a 404 from
+ * a membership or collaborator check ("not a member") are answers the caller asked for, not failures.
+ */
+const expectedAnswer =
+  /^GET \S+ - 304 with id |^GET \/(orgs\/[^/]+\/members|repos\/[^/]+\/[^/]+\/collaborators)\/[^/ ]+ - 404 with id /;
 
 function build(
   options: GitHubClientOptions,
