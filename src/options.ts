@@ -197,15 +197,30 @@ const flagSpecs = {
     ignored: 'no --status-path',
   },
   'metrics-port': { kind: 'int', default: 9090, help: 'Port to serve /metrics on.' },
+  'metrics-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: '(port) IP address to serve /metrics on (0.0.0.0: every interface, as Prometheus in a cluster needs).',
+  },
   'temporal-metrics-port': {
     kind: 'int',
     default: 9091,
     help: "(port) Port of the Temporal SDK's own worker metrics (/metrics); 0 disables them.",
   },
+  'temporal-metrics-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: "(port) IP address of the Temporal SDK's worker metrics.",
+  },
   'health-port': {
     kind: 'int',
     default: 8081,
     help: 'Port to serve /healthz, /healthz/ready and /livez on.',
+  },
+  'health-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: "(port) IP address to serve health on (0.0.0.0: every interface, as Kubernetes' probes need).",
   },
   'pprof-port': {
     kind: 'int',
@@ -284,6 +299,11 @@ const flagSpecs = {
     kind: 'string',
     default: '',
     help: '(port) Server name to verify in its certificate.',
+  },
+  'register-search-attributes': {
+    kind: 'bool',
+    default: true,
+    help: '(port) At start, register the search attributes the Temporal namespace lacks; false: exit naming the `temporal operator` command instead.',
   },
   instance: {
     kind: 'string',
@@ -378,8 +398,11 @@ export interface ReconcilerOptions {
     noInClusterConfig: boolean;
   };
   metricsPort: number;
+  metricsAddress: string;
   temporalMetricsPort: number;
+  temporalMetricsAddress: string;
   healthPort: number;
+  healthAddress: string;
   temporal: {
     address: string;
     namespace: string;
@@ -390,6 +413,8 @@ export interface ReconcilerOptions {
     tlsKeyPath?: string;
     tlsCaPath?: string;
     tlsServerName?: string;
+    /** Register missing search attributes at start (`--register-search-attributes`). */
+    registerSearchAttributes: boolean;
     maxActivitiesPerSecond?: number;
     maxConcurrentActivities: number;
   };
@@ -533,6 +558,12 @@ export function readOptions(
     if (x < 1) throw new OptionsError(`invalid value ${x} for flag -${name}: must be at least 1`);
     return x;
   };
+  const port = (name: FlagName): number => {
+    const x = v<number>(name);
+    if (x < 0 || x > 65535)
+      throw new OptionsError(`invalid value ${x} for flag -${name}: not a port (0 to 65535)`);
+    return x;
+  };
   const appId = nonEmpty(v<string>('github-app-id'));
   const appKey = nonEmpty(v<string>('github-app-private-key-path'));
   const tokenPath = nonEmpty(v<string>('github-token-path'));
@@ -587,9 +618,12 @@ export function readOptions(
       projectedTokenFile: nonEmpty(v<string>('projected-token-file')),
       noInClusterConfig: v('no-in-cluster-config'),
     },
-    metricsPort: v('metrics-port'),
-    temporalMetricsPort: v('temporal-metrics-port'),
-    healthPort: v('health-port'),
+    metricsPort: port('metrics-port'),
+    metricsAddress: v('metrics-address'),
+    temporalMetricsPort: port('temporal-metrics-port'),
+    temporalMetricsAddress: v('temporal-metrics-address'),
+    healthPort: port('health-port'),
+    healthAddress: v('health-address'),
     temporal: {
       address: v('temporal-address'),
       namespace: v('temporal-namespace'),
@@ -600,6 +634,7 @@ export function readOptions(
       tlsKeyPath: nonEmpty(v<string>('temporal-tls-key-path')),
       tlsCaPath: nonEmpty(v<string>('temporal-tls-ca-path')),
       tlsServerName: nonEmpty(v<string>('temporal-tls-server-name')),
+      registerSearchAttributes: v('register-search-attributes'),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
       maxConcurrentActivities: positive('worker-max-concurrent-activities'),
     },
