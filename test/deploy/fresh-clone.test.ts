@@ -109,6 +109,11 @@ describe('a fresh clone: `npm start` installs what it needs and brings up the de
       expect(output).toContain('ensure-installed: node_modules is missing: npm ci');
       expect(output).toContain('install-temporal-cli: copied 1.5.1 from');
       expect(output).toContain('status-reconciler demo is up');
+      // A developer's demo binds loopback only, and says where.
+      expect(output).toContain(`health            http://127.0.0.1:${health}/healthz`);
+      expect(output).toContain(`metrics           http://127.0.0.1:${metrics}/metrics`);
+      expect(output).toContain(`SDK metrics       http://127.0.0.1:${sdkMetrics}/metrics`);
+      expect(output).toContain(`"health":"127.0.0.1:${health}"`);
       expect(existsSync(path.join(clone, '.tools', 'bin', 'temporal'))).toBe(true);
 
       const stopped = new Promise((resolve) => demo?.once('exit', resolve));
