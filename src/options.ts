@@ -18,6 +18,8 @@ interface FlagSpec {
   env?: string;
   /** Accepted so Prow manifests keep working, but unused here; a warning says so. */
   ignored?: string;
+  /** A one-letter alias (`-o` for `--output`). */
+  short?: string;
 }
 
 const flagSpecs = {
@@ -370,6 +372,56 @@ const flagSpecs = {
 
 export type FlagName = keyof typeof flagSpecs;
 
+/**
+ * The worker's flags that other commands read, by what they are for. A command accepts (and its help lists)
+ * only the groups it uses; the worker and `dev` accept every flag.
+ */
+export const flagGroups = {
+  /** Where the Prow config is (check-config, signal). */
+  config: [
+    'config-path',
+    'job-config-path',
+    'supplemental-prow-config-dir',
+    'supplemental-prow-configs-filename-suffix',
+    'supplemental-prow-configs-filename',
+    'plugin-config',
+    'supplemental-plugin-config-dir',
+    'supplemental-plugin-configs-filename-suffix',
+  ],
+  /** How to reach the controller (every operator command). */
+  temporal: [
+    'temporal-address',
+    'temporal-namespace',
+    'temporal-task-queue',
+    'temporal-api-key-path',
+    'temporal-tls',
+    'temporal-tls-cert-path',
+    'temporal-tls-key-path',
+    'temporal-tls-ca-path',
+    'temporal-tls-server-name',
+    'instance',
+  ],
+  /** What shapes a reconcile run; a change request carries them (signal). */
+  run: [
+    'dry-run',
+    'continue-on-error',
+    'denylist',
+    'denylist-all',
+    'trigger-new-repos',
+    'blast-radius-guard',
+    'blast-radius-max-removed-fraction',
+    'blast-radius-max-removed-contexts',
+    'blast-radius-max-repo-removed-fraction',
+    'approval-timeout',
+    'repo-concurrency',
+    'retry-blocked-after',
+    'activity-heartbeat-timeout',
+  ],
+} satisfies Record<string, FlagName[]>;
+
+/** Every flag: what the worker (and `dev`, which runs one) accepts. */
+export const allFlags = Object.keys(flagSpecs) as FlagName[];
+
 export interface ReconcilerOptions {
   config: ConfigSource;
   continueOnError: boolean;
@@ -441,12 +493,27 @@ export interface ReconcilerOptions {
 
 type Raw = Record<string, string[]>;
 
-/** Parses Go-style flags. Unknown flags are errors; `extra` adds a command's own flags. */
+/** The specs a command accepts: the named worker flags (all by default) and its own. */
+function specsOf(extra: Record<string, FlagSpec>, accepted: readonly FlagName[]): Record<string, FlagSpec> {
+  return {
+    ...Object.fromEntries(accepted.map((name) => [name, flagSpecs[name] as FlagSpec])),
+    ...extra,
+  };
+}
+
+/**
+ * Parses Go-style flags. Unknown flags are errors; `extra` adds a command's own flags, `accepted` limits the
+ * worker flags the command takes (a worker flag given to a command that does not read it is an error).
+ */
 export function parseFlags(
   argv: readonly string[],
   extra: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
 ): { raw: Raw; positional: string[] } {
-  const specs: Record<string, FlagSpec> = { ...flagSpecs, ...extra };
+  const specs = specsOf(extra, accepted);
+  const shorts = new Map(
+    Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])),
+  );
   const raw: Raw = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -461,9 +528,13 @@ export function parseFlags(
     }
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const given = eq >= 0 ? body.slice(0, eq) : body;
+    const name = shorts.get(given) ?? given;
     const spec = specs[name];
-    if (!spec) throw new OptionsError(`flag provided but not defined: -${name}`);
+    if (!spec)
+      throw new OptionsError(
+        `flag provided but not defined: -${given}${name in flagSpecs ? ' (a worker flag this command does not read; see its --help)' : ''}`,
+      );
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
     else if (spec.kind === 'bool') value = 'true';
@@ -536,8 +607,9 @@ export function readOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   commandFlags: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
 ): ReconcilerOptions {
-  const { raw, positional } = parseFlags(argv, commandFlags);
+  const { raw, positional } = parseFlags(argv, commandFlags, accepted);
   const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
   const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
   const configPath = v<string>('config-path');
@@ -664,9 +736,12 @@ export function readOptions(
   };
 }
 
-/** Help text for every flag, for `status-reconciler <command> --help`. */
-export function flagsHelp(extra: Record<string, FlagSpec> = {}, onlyExtra = false): string {
-  return Object.entries((onlyExtra ? extra : { ...flagSpecs, ...extra }) as Record<string, FlagSpec>)
+/** Help text for the flags a command accepts, for `status-reconciler <command> --help`. */
+export function flagsHelp(
+  extra: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
+): string {
+  return Object.entries(specsOf(extra, accepted))
     .filter(([, spec]) => !spec.ignored)
     .map(([name, spec]) => {
       const def = Array.isArray(spec.default)
@@ -674,7 +749,7 @@ export function flagsHelp(extra: Record<string, FlagSpec> = {}, onlyExtra = fals
         : spec.kind === 'duration'
           ? `${Number(spec.default) / 1000}s`
           : String(spec.default ?? '');
-      return `  --${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
+      return `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
     })
     .join('\n');
 }
