@@ -102,6 +102,18 @@ export async function checkNamespace(client: Client, options: NamespaceCheckOpti
         ),
       });
     } catch (err) {
+      // Another worker (or an operator's script) may have registered them since the listing: that is fine.
+      const now = await registeredTypes(client, namespace);
+      const settled =
+        now !== undefined &&
+        missing.every((k) => now[k.name] === encodeSearchAttributeIndexedValueType(k.type));
+      if (settled) {
+        log.info('search attributes were registered meanwhile', {
+          namespace,
+          attributes: missing.map((k) => k.name),
+        });
+        return;
+      }
       throw new StartupError(
         `namespace "${namespace}" lacks the search attributes ${names}, and registering them failed (${reasonOf(err)})`,
         `register them with ${commands}, or with an identity that may (Temporal Cloud: tcld or the Cloud UI)`,

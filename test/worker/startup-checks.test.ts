@@ -4,7 +4,9 @@ import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
+import { createLogger } from '../../src/log';
 import { controllerStatus } from '../../src/temporal/controller-client';
+import { checkNamespace } from '../../src/temporal/namespace-check';
 import { freeLoopbackPort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { searchAttributeFlags } from '../../src/temporal/search-attributes';
 import { smallScenario } from '../sandbox/github/small-scenario';
@@ -208,4 +210,36 @@ describe('other start-up failures name the fix', () => {
     expect(running.metrics).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(running.temporalMetrics).toBe('off');
   });
+});
+
+describe('registration races', () => {
+  // Replicas start together. The dev server accepts a repeated registration; servers that refuse it
+  // (AlreadyExists) are handled by re-listing, which this server does not exercise.
+  it('workers checking a bare namespace at once all pass the check', async () => {
+    const server = await startDevServer({
+      headless: true,
+      searchAttributes: false,
+      logFile: path.join(config.dir, 'temporal-race.log'),
+    });
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection, namespace: 'default' });
+      const messages: string[] = [];
+      const log = createLogger({}, 'debug', (line) => messages.push(JSON.parse(line).msg));
+      await Promise.all(
+        Array.from({ length: 3 }, () =>
+          checkNamespace(client, { namespace: 'default', register: true, log }),
+        ),
+      );
+      expect((await listed(server.address)).sort()).toEqual(
+        searchAttributeFlags()
+          .map((f) => f.split('=')[0])
+          .sort(),
+      );
+      expect(messages.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await connection.close();
+      await server.stop();
+    }
+  }, 120_000);
 });
