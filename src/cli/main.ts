@@ -105,6 +105,10 @@ const commands: Record<string, Command> = {
     ...flagGroups.temporal,
     ...flagGroups.config,
   ]),
+  recover: operatorCommand(
+    'Replace a controller that does not answer (its task keeps failing) with a fresh run keeping its baseline.',
+    (op) => op.recover,
+  ),
   'demo-change': {
     summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
     operands: '<name>',

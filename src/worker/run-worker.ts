@@ -6,7 +6,12 @@ import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
-import { requestReconcile } from '../temporal/controller-client';
+import {
+  defaultWorkerId,
+  registerWorkerSettings,
+  requestReconcile,
+  withdrawWorkerSettings,
+} from '../temporal/controller-client';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
 import { checkNamespace } from '../temporal/namespace-check';
@@ -72,7 +77,11 @@ async function startAndRun(
     register: options.temporal.registerSearchAttributes,
     log,
   });
-  const controller = new ControllerStateReader(client, options.instance, log, metrics);
+  // This worker's flags are the deployment's settings: registered with the controller, which runs with them.
+  const workerId = defaultWorkerId();
+  const controller = new ControllerStateReader(client, options.instance, log, metrics, 3_000, {
+    registration: { options, workerId },
+  });
   const servers: Server[] = [];
   closers.push(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
   servers.push(
@@ -81,6 +90,7 @@ async function startAndRun(
         startHealthServer(
           {
             configHealth: () => controller.current()?.health,
+            controllerProblems: () => controller.problems(),
             // Ready only while polling: 503 while starting, stopping or draining.
             ready: () => current.worker?.getState() === 'RUNNING',
             live: () => !current.worker || !['FAILED', 'STOPPED'].includes(current.worker.getState()),
@@ -156,6 +166,7 @@ async function startAndRun(
     },
   });
 
+  await registerWorkerSettings(client, options, workerId);
   current.worker = worker;
   const running = worker.run();
   controller.start();
@@ -182,6 +193,9 @@ async function startAndRun(
   } finally {
     await watcher.stop();
     await controller.stop();
+    await withdrawWorkerSettings(client, options.instance, workerId).catch((err: unknown) =>
+      log.warn('could not withdraw the deployment settings', { error: err }),
+    );
     log.info('worker stopped', { exitCode });
   }
   return exitCode;
