@@ -72,13 +72,11 @@ export function authKindOf(client: GitHubClient): GitHubAuthKind {
 }
 
 /**
- * Statuses Octokit's request log reports as failed requests that are answers, not errors: 304 is an ETag cache
- * hit (conditional-requests.ts answers it from the cache, the good case), 404 is how GitHub says "not a
- * member" or "not a collaborator" (github-api.ts turns it into false; a 404 that is an error reaches its
- * caller as one).
+ * Octokit's request log reports every non-2xx answer as an error, but a 304 (an ETag cache hit) and a 404 from
+ * a membership or collaborator check ("not a member") are answers the caller asked for, not failures.
  */
-const expectedStatuses = new Set(['304', '404']);
-const requestLogLine = /^[A-Z]+ \S+ - (\d{3}) with id /;
+const expectedAnswer =
+  /^GET \S+ - 304 with id |^GET \/(orgs\/[^/]+\/members|repos\/[^/]+\/[^/]+\/collaborators)\/[^/ ]+ - 404 with id /;
 
 export function octokitLog(logger: Logger) {
   // Octokit logs URLs and timings, never headers; our logger redacts credential-named fields anyway.
@@ -87,12 +85,8 @@ export function octokitLog(logger: Logger) {
     debug: (...args: unknown[]) => logger.debug(text(args)),
     info: (...args: unknown[]) => logger.debug(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
-    error: (...args: unknown[]) => {
-      const line = text(args);
-      const status = requestLogLine.exec(line)?.[1];
-      if (status !== undefined && expectedStatuses.has(status)) logger.debug(line);
-      else logger.error(line);
-    },
+    error: (...args: unknown[]) =>
+      expectedAnswer.test(text(args)) ? logger.debug(text(args)) : logger.error(text(args)),
   };
 }
 
