@@ -42,6 +42,8 @@ export class ConfigReader {
     kind: DocumentKind,
     options: DocumentOptions = {},
   ): Promise<ParsedDocument | undefined> {
+    const known = this.cache?.unchanged(file, kind);
+    if (known) return this.accept(file, known, options);
     const bytes = await this.bytes(file, options);
     return bytes && this.decode(file, bytes, kind, options);
   }
@@ -58,11 +60,14 @@ export class ConfigReader {
     options: DocumentOptions,
     use: (file: string, doc: ParsedDocument | undefined) => void,
   ): Promise<void> {
-    const reads: (Promise<Buffer | undefined> | undefined)[] = [];
+    const reads: (Promise<Buffer | ParsedDocument | undefined> | undefined)[] = [];
     let nextRead = 0;
     const readAhead = (): void => {
       if (nextRead >= files.length) return;
-      const read = this.bytes(files[nextRead] as string, options);
+      const file = files[nextRead] as string;
+      // A file the parse cache knows unchanged (same stat) is not read again.
+      const known = this.cache?.unchanged(file, kind);
+      const read = known ? Promise.resolve(known) : this.bytes(file, options);
       // Awaited in order below; until then a failure must not count as unhandled.
       read.catch(() => undefined);
       reads[nextRead++] = read;
@@ -74,7 +79,8 @@ export class ConfigReader {
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      use(file, bytes && this.decode(file, bytes, kind, options));
+      if (bytes && !Buffer.isBuffer(bytes)) use(file, this.accept(file, bytes, options));
+      else use(file, bytes && this.decode(file, bytes, kind, options));
       await turn();
     }
   }
@@ -110,6 +116,11 @@ export class ConfigReader {
       this.fail(error);
       return undefined;
     }
+    return this.accept(file, parsed, options);
+  }
+
+  /** Records a decoded file's problems. */
+  private accept(file: string, parsed: ParsedDocument, options: DocumentOptions): ParsedDocument {
     for (const problem of parsed.problems) this.problems.push({ file, ...problem });
     if (options.required && parsed.value === undefined && parsed.problems.length === 0) {
       this.add({ file, message: `${file} is empty` });

@@ -1,7 +1,8 @@
-import { buildPresubmitIndex, indexedPresubmit } from './index-model';
+import { createHash } from 'node:crypto';
+import { canonicalJson, indexedPresubmit, REVISION_HEX_CHARS } from './index-model';
 import { loadPresubmits, logLoaded, type LoadOptions } from './load';
 import { packJson, unpackJson } from '../packed-json';
-import type { ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
+import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from './types';
 
 /**
  * A loaded config as a worker keeps it between a run's activities. The index (what the diff and the retire
@@ -14,29 +15,71 @@ export interface RetainedConfig extends Omit<LoadedConfig, 'presubmits'> {
   presubmitsOf(repo: string): Presubmit[];
 }
 
+/** What a worker keeps of one repository's presubmits. */
+interface RetainedRepo {
+  indexed: IndexedPresubmit[];
+  /** canonicalJson(indexed): the repository's part of the index revision. */
+  canonical: string;
+  packed: Buffer;
+}
+
 /**
  * loadConfig for a worker: each repository's presubmits are compressed as soon as they are validated, so
- * the load never holds all of them as objects either.
+ * the load never holds all of them as objects either. With `options.memo` (and `options.cache`), a reload
+ * keeps what it kept of every repository whose jobs and settings did not change (load-memo.ts).
  */
 export async function loadRetainedConfig(
   source: ConfigSource,
   options: LoadOptions = {},
 ): Promise<RetainedConfig> {
   const started = Date.now();
-  const indexed: PresubmitsByRepo = {};
-  const packed = new Map<string, Buffer>();
+  const repos = new Map<string, RetainedRepo>();
+  const memo = options.cache && options.memo;
   const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, presubmits) => {
-    indexed[repo] = presubmits.map(indexedPresubmit);
-    packed.set(repo, packJson(presubmits));
+    const name = `presubmits ${repo}`;
+    let kept = presubmits ? undefined : memo?.output<RetainedRepo>(name);
+    if (!kept) {
+      if (!presubmits) throw new Error(`no presubmits kept for unchanged ${repo}`);
+      // Frozen: a reload hands the same lists out again.
+      const indexed = Object.freeze(
+        presubmits.map((p) => Object.freeze(indexedPresubmit(p))),
+      ) as IndexedPresubmit[];
+      kept = { indexed, canonical: canonicalJson(indexed), packed: packJson(presubmits) };
+      memo?.record(name, kept);
+    }
+    repos.set(repo, kept);
   });
-  const index = buildPresubmitIndex(indexed, configVersion);
+  const index = indexFrom(repos, configVersion);
   logLoaded(options, index, started);
   return {
     index,
     ...settings,
     presubmitsOf(repo) {
-      const bytes = packed.get(repo);
+      const bytes = repos.get(repo)?.packed;
       return bytes ? unpackJson<Presubmit[]>(bytes) : [];
     },
   };
+}
+
+/**
+ * buildPresubmitIndex from the repositories' kept parts: the revision hashes the same canonical JSON
+ * (repositories sorted), assembled from each repository's part instead of serialized again.
+ */
+function indexFrom(
+  kept: ReadonlyMap<string, RetainedRepo>,
+  configVersion: string | undefined,
+): PresubmitIndex {
+  const hash = createHash('sha256');
+  const repos: Record<string, IndexedPresubmit[]> = {};
+  const names = [...kept.keys()].sort();
+  hash.update('{');
+  names.forEach((repo, i) => {
+    const part = kept.get(repo) as RetainedRepo;
+    repos[repo] = part.indexed;
+    hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(repo)}:${part.canonical}`);
+  });
+  hash.update('}');
+  const index: PresubmitIndex = { revision: hash.digest('hex').slice(0, REVISION_HEX_CHARS), repos };
+  if (configVersion) index.configVersion = configVersion;
+  return index;
 }

@@ -1,0 +1,99 @@
+import type { Sourced } from './job-config';
+
+/**
+ * What lets a reload re-check only what a change touched. Defaulting and validating a list of jobs (one
+ * repository's presubmits or postsubmits, or all periodics) depends only on the settings (the Prow config
+ * and every preset) and on the list's jobs, in order, with their files. When the parse cache hands out the
+ * jobs, each has a content key (its file's SHA-256 and its position there), so a list's inputs have a key
+ * too; a list whose key is the one it had in the last successful load is valid again, and its outputs (what
+ * the load keeps of the list) are those of that load. Results are therefore those of a full load by
+ * construction; test/config/incremental-load.test.ts compares the two on a generated sequence of changes.
+ *
+ * Only successful loads are remembered (so a reused list never had a problem): a failed load leaves the
+ * memo as it was, and the next load reuses from the last good one.
+ */
+export class LoadMemo {
+  private committed = new Map<string, Remembered>();
+  private pending = new Map<string, Remembered>();
+  private committedSettings?: string;
+  private settings?: string;
+  reused = 0;
+  rechecked = 0;
+
+  /** Starts a load; `settingsKey` undefined when the settings are not content-keyed (nothing is reused). */
+  begin(settingsKey: string | undefined): void {
+    this.pending = new Map();
+    this.settings = settingsKey;
+    this.reused = 0;
+    this.rechecked = 0;
+  }
+
+  /**
+   * True when the list is unchanged since the last successful load: its outputs carry over (`output`). Else
+   * false, and the caller computes the list and records its outputs with `record`.
+   */
+  unchanged(name: string, jobs: readonly Sourced<unknown>[]): boolean {
+    const key = this.settings === undefined ? undefined : listKey(jobs);
+    const previous = this.committed.get(name);
+    if (key !== undefined && previous?.key === key && this.settings === this.committedSettings) {
+      this.pending.set(name, previous);
+      this.reused++;
+      return true;
+    }
+    this.rechecked++;
+    if (key !== undefined) this.pending.set(name, { key, output: undefined });
+    return false;
+  }
+
+  /** What the last successful load kept of an unchanged list. */
+  output<T>(name: string): T | undefined {
+    return this.pending.get(name)?.output as T | undefined;
+  }
+
+  /** Keeps `output` for a recomputed list. */
+  record(name: string, output: unknown): void {
+    const entry = this.pending.get(name);
+    if (entry) entry.output = output;
+  }
+
+  /** The load succeeded: its lists are what the next load compares with. */
+  commit(): void {
+    this.committed = this.pending;
+    this.committedSettings = this.settings;
+    this.pending = new Map();
+  }
+
+  /** The load failed: the last successful one stays the reference. */
+  abort(): void {
+    this.pending = new Map();
+  }
+}
+
+interface Remembered {
+  key: string;
+  output: unknown;
+}
+
+/** The inputs of a list: each job's file and content key, in order; undefined if a job has no key. */
+function listKey(jobs: readonly Sourced<unknown>[]): string | undefined {
+  const parts: string[] = [];
+  for (const job of jobs) {
+    if (job.key === undefined) return undefined;
+    parts.push(`${job.file}\t${job.key}`);
+  }
+  return parts.join('\n');
+}
+
+/** The settings' key: the Prow config's content and every preset's; undefined if one is not content-keyed. */
+export function settingsKey(
+  prowConfigKey: string | undefined,
+  presets: readonly Sourced<unknown>[],
+): string | undefined {
+  if (prowConfigKey === undefined) return undefined;
+  const parts = [prowConfigKey];
+  for (const preset of presets) {
+    if (preset.key === undefined) return undefined;
+    parts.push(`${preset.file}\t${preset.key}`);
+  }
+  return parts.join('\n');
+}
