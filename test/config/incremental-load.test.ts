@@ -199,7 +199,7 @@ const MUTATIONS: Mutation[] = [
     preset.env = `env-${counter++}`;
     return `preset ${preset.label} changed`;
   },
-  function changeProwConfig(model, random) {
+  function changeProwConfig(model) {
     model.prow.podNamespace = `pods-${counter++}`;
     return 'Prow config changed';
   },
