@@ -1,3 +1,4 @@
+import type { DecodedPeriodic } from './decoded-config';
 import type { Sourced } from './job-config';
 
 /**
@@ -96,4 +97,40 @@ export function settingsKey(
     parts.push(`${preset.file}\t${preset.key}`);
   }
   return parts.join('\n');
+}
+
+/**
+ * The periodics a load need not check again: those of the files whose periodics (and the settings) are
+ * those of the last successful load. Periodics are checked one by one except for Prow's duplicate-name
+ * rule across all of them: when any name repeats, none is skipped, so that the full check reports it in
+ * Prow's order. A file's periodics are contiguous in the list (files are read one after another).
+ */
+export function unchangedPeriodics(
+  memo: LoadMemo,
+  periodics: readonly Sourced<DecodedPeriodic>[],
+): Set<number> {
+  const skip = new Set<number>();
+  const names = new Set<string>();
+  let repeated = false;
+  for (let start = 0; start < periodics.length;) {
+    const file = (periodics[start] as Sourced<DecodedPeriodic>).file;
+    let end = start + 1;
+    while (end < periodics.length && (periodics[end] as Sourced<DecodedPeriodic>).file === file) end++;
+    const run = periodics.slice(start, end);
+    const list = `periodics ${file}`;
+    let runNames: string[];
+    if (memo.unchanged(list, run)) {
+      runNames = memo.output<string[]>(list) ?? [];
+      for (let i = start; i < end; i++) skip.add(i);
+    } else {
+      runNames = run.map((p) => p.job.name ?? '');
+      memo.record(list, runNames);
+    }
+    for (const name of runNames) {
+      if (names.has(name)) repeated = true;
+      names.add(name);
+    }
+    start = end;
+  }
+  return repeated ? new Set() : skip;
 }

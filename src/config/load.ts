@@ -21,7 +21,7 @@ import {
   validatePresubmits,
   type JobListProblem,
 } from './job-validation';
-import { settingsKey, type LoadMemo } from './load-memo';
+import { settingsKey, unchangedPeriodics, type LoadMemo } from './load-memo';
 import type { ParseCache } from './parse-cache';
 import { readTriggers } from './plugin-config';
 import { prowSettings, readConfigVersion, readProwConfig } from './prow-config';
@@ -172,9 +172,10 @@ async function finalizeJobs(
     );
     for (const problem of validatePostsubmits(defaulted, settings)) reader.add(located(list, problem));
   }
-  if (memo?.unchanged('periodics', jobs.periodics)) return;
+  const skip = memo ? unchangedPeriodics(memo, jobs.periodics) : undefined;
   const checkPeriodic = periodicChecker(settings);
   for (const [index, sourced] of jobs.periodics.entries()) {
+    if (skip?.has(index)) continue;
     await turn();
     const [periodic] = defaultAll(reader, [sourced], (job) => defaultPeriodic(job, settings), noRegexes);
     for (const problem of periodic ? checkPeriodic(periodic, index) : [])

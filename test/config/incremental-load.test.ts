@@ -33,6 +33,7 @@ interface Job {
   runIfChanged?: string;
   label?: string;
   alwaysRun?: boolean;
+  duplicate?: boolean;
 }
 
 interface JobFile {
@@ -113,6 +114,7 @@ function initialModel(): Model {
 function fixEverything(model: Model): string {
   for (const file of model.files.values()) {
     file.presets = file.presets.filter((p) => !p.duplicate);
+    file.periodics = file.periodics.filter((p) => !p.duplicate);
     for (const jobs of Object.values(file.presubmits))
       for (const job of jobs) if (job.context === 'same') job.context = `ctx-${counter++}`;
   }
@@ -226,6 +228,14 @@ const MUTATIONS: Mutation[] = [
       { name: `dup-${counter++}`, context: 'same' },
     );
     return `duplicate context in ${repo} (${path})`;
+  },
+  function duplicatePeriodicNameInAnotherFile(model, random) {
+    const path = pick(
+      [...model.files.keys()].filter((p) => !p.includes('shared')),
+      random,
+    );
+    (model.files.get(path) as JobFile).periodics.push({ name: 'periodic-0', duplicate: true });
+    return `periodic-0 repeated in ${path}`;
   },
   function duplicatePresetPair(model) {
     const shared = model.files.get('jobs/shared/presets.yaml') as JobFile;
