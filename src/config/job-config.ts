@@ -20,7 +20,10 @@ import { walkJobConfigDir } from './job-config-walk';
 export interface Sourced<T> {
   readonly job: T;
   readonly file: string;
-  /** The job's content key (file content and position), when its file came from the parse cache. */
+  /**
+   * Set when the job's file came from the parse cache: names the file's content and the job's position
+   * there, unique within its list (one repository's presubmits, its postsubmits, the periodics, the presets).
+   */
   readonly key?: string;
 }
 
@@ -30,6 +33,7 @@ export type FileJobs = Pick<DecodedJobConfig, 'presubmits' | 'postsubmits' | 'pe
  * Where one file's jobs come from when defaulting reads them: the decoded file itself, or the parse cache,
  * which may hold them compressed and decode them again only for the repositories a reload re-checks.
  * `key` names the file's content (set by the parse cache): a job's key is the file's plus its position.
+ * Files with the same content share a source.
  */
 export interface JobFileSource {
   readonly key?: string;
@@ -87,11 +91,9 @@ export function mergeJobFile(
       if (pairs.has(pair)) reader.add({ file, message: `duplicated preset 'label:value' pair : ${pair}` });
       pairs.add(pair);
     }
-    into.presets.push(
-      source.key ? { job: preset, file, key: `${source.key}:preset:${i}` } : { job: preset, file },
-    );
+    into.presets.push(source.key ? { job: preset, file, key: `${source.key}:${i}` } : { job: preset, file });
   });
-  const keyOf = (where: string): string | undefined => source.key && `${source.key}:${where}`;
+  const keyOf = (position: number): string | undefined => source.key && `${source.key}:${position}`;
   const append = <J>(
     target: Map<string, Sourced<J>[]>,
     jobs: Record<string, J[]> | undefined,
@@ -102,7 +104,7 @@ export function mergeJobFile(
       if (!entries) target.set(repo, (entries = []));
       for (let i = 0; i < list.length; i++) {
         const pick = (f: FileJobs): J => (f[section] as Record<string, J[]> | undefined)?.[repo]?.[i] as J;
-        entries.push(new FileJob(source, pick, file, keyOf(`${section}:${repo}:${i}`)));
+        entries.push(new FileJob(source, pick, file, keyOf(i)));
       }
     }
   };
@@ -110,7 +112,7 @@ export function mergeJobFile(
   append(into.postsubmits, config.postsubmits, 'postsubmits');
   for (let i = 0; i < (config.periodics ?? []).length; i++) {
     const pick = (f: FileJobs): DecodedPeriodic => f.periodics?.[i] as DecodedPeriodic;
-    into.periodics.push(new FileJob(source, pick, file, keyOf(`periodics:${i}`)));
+    into.periodics.push(new FileJob(source, pick, file, keyOf(i)));
   }
 }
 

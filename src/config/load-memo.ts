@@ -75,14 +75,18 @@ interface Remembered {
   output: unknown;
 }
 
-/** The inputs of a list: each job's file and content key, in order; undefined if a job has no key. */
+/**
+ * The inputs of a list: each job's content key, in order; undefined if a job has no key. Files are left
+ * out: a successful list's outputs do not name them (only problems do, and a list with problems is never
+ * reused), and a file moved elsewhere in the walk order moves its jobs in the list.
+ */
 function listKey(jobs: readonly Sourced<unknown>[]): string | undefined {
-  const parts: string[] = [];
+  let key = '';
   for (const job of jobs) {
     if (job.key === undefined) return undefined;
-    parts.push(`${job.file}\t${job.key}`);
+    key += `${job.key},`;
   }
-  return parts.join('\n');
+  return key;
 }
 
 /** The settings' key: the Prow config's content and every preset's; undefined if one is not content-keyed. */
@@ -94,7 +98,7 @@ export function settingsKey(
   const parts = [prowConfigKey];
   for (const preset of presets) {
     if (preset.key === undefined) return undefined;
-    parts.push(`${preset.file}\t${preset.key}`);
+    parts.push(preset.key);
   }
   return parts.join('\n');
 }

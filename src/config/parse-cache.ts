@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { statSync, type BigIntStats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
 import type { DecodedJobConfig } from './decoded-config';
@@ -35,6 +35,9 @@ export class ParseCache {
   private files = new Map<string, FileState>();
   private usedFiles = new Map<string, FileState>();
   private readonly maxBytes: number;
+  private sources = 0;
+  /** Tells this cache's content names from another's, should a memo outlive its cache. */
+  private readonly id = ++caches;
   hits = 0;
   misses = 0;
 
@@ -48,14 +51,14 @@ export class ParseCache {
    */
   unchanged(path: string, kind: DocumentKind): ParsedDocument | undefined {
     const pathKey = `${kind}\0${path}`;
-    let stat: BigIntStats;
-    const now = BigInt(Date.now()) * 1_000_000n;
+    let stat: Stats;
+    const now = Date.now();
     try {
-      stat = statSync(path, { bigint: true });
+      stat = statSync(path);
     } catch {
       return undefined; // the read reports it
     }
-    const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
     const known = this.usedFiles.get(pathKey) ?? this.files.get(pathKey);
     const entry = known && this.lookup(known.key);
     if (entry && known.trusted && known.signature === signature) {
@@ -64,7 +67,7 @@ export class ParseCache {
       this.usedFiles.set(pathKey, known);
       return entry.parsed;
     }
-    const settled = stat.mtimeNs < now - RACY_NS && stat.ctimeNs < now - RACY_NS;
+    const settled = stat.mtimeMs < now - RACY_MS && stat.ctimeMs < now - RACY_MS;
     this.usedFiles.set(pathKey, { signature, trusted: settled && stat.isFile(), key: '' });
     return undefined;
   }
@@ -125,7 +128,9 @@ export class ParseCache {
       periodics: value.periodics,
     };
     const hold = this.heldBytes + bytes.length <= this.maxBytes;
-    const source = hold ? heldJobs(key, deepFreeze(jobs)) : packedJobs(key, jobs);
+    // A short name for the content (unique while the entry lives): load-memo.ts compares lists of them.
+    const name = `#${this.id}.${++this.sources}`;
+    const source = hold ? heldJobs(name, deepFreeze(jobs)) : packedJobs(name, jobs);
     if (hold) this.heldBytes += bytes.length;
     const shape = deepFreeze(shapeOf(value));
     this.keys.set(shape, key);
@@ -140,8 +145,10 @@ export class ParseCache {
   }
 }
 
-/** Files changed this recently (ns) when read are read again next time. */
-const RACY_NS = 1_000_000_000n;
+let caches = 0;
+
+/** Files changed this recently (ms) when read are read again next time. */
+const RACY_MS = 1_000;
 
 interface FileState {
   signature: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, realpathSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { ConfigSource } from './types';
 
@@ -24,8 +24,8 @@ export async function sourceRevision(
   return new SourceScanner(source).scan();
 }
 
-/** Files changed this recently (ns) when hashed are hashed again by the next scan. */
-const SETTLE_NS = 1_000_000_000n;
+/** Files changed this recently (ms) when hashed are hashed again by the next scan. */
+const SETTLE_MS = 1_000;
 /** Stats between event loop turns: a scan of a large tree does not hold up the worker's other work. */
 const FILES_PER_TURN = 500;
 
@@ -35,8 +35,21 @@ interface Known {
   digest: string;
 }
 
+interface KnownDir {
+  signature: string;
+  settled: boolean;
+  /** Entries in lexical order, `..` names left out. */
+  entries: { name: string; isDir: boolean }[];
+}
+
+/** A stat's identity: device, inode, size, modification and change times. */
+function signatureOf(stat: Stats): string {
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+}
+
 export class SourceScanner {
   private known = new Map<string, Known>();
+  private knownDirs = new Map<string, KnownDir>();
   /** Files read and hashed by the latest scan (the others' stat was unchanged). */
   hashed = 0;
   files = 0;
@@ -46,18 +59,24 @@ export class SourceScanner {
   async scan(): Promise<{ revision: string; configVersion?: string }> {
     const hash = createHash('sha256');
     const seen = new Map<string, Known>();
+    const seenDirs = new Map<string, KnownDir>();
     this.hashed = 0;
     this.files = 0;
     let sinceTurn = 0;
+    const now = Date.now();
     const add = async (root: string | undefined, label: string): Promise<void> => {
       if (!root) return;
-      for (const entry of listFiles(root)) {
+      const entries: Listed[] = [];
+      this.list(root, entries, seenDirs, now);
+      for (const entry of entries) {
         if (++sinceTurn >= FILES_PER_TURN) {
           sinceTurn = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
-        const digest = 'error' in entry ? `unreadable ${entry.error}` : this.digest(entry.file, seen);
-        hash.update(`${label}\0${path.relative(root, entry.file)}\0${digest}\n`);
+        const digest = entry.error
+          ? `unreadable ${entry.error}`
+          : this.digest(entry.path, entry.stat as Stats, seen, now);
+        hash.update(`${label}\0${entry.rel}\0${digest}\n`);
       }
     };
     const { source } = this;
@@ -67,6 +86,7 @@ export class SourceScanner {
     await add(source.pluginConfigPath, 'plugins');
     for (const dir of source.supplementalPluginConfigDirs ?? []) await add(dir, 'supplemental-plugins');
     this.known = seen;
+    this.knownDirs = seenDirs;
     let configVersion: string | undefined;
     try {
       configVersion =
@@ -78,16 +98,9 @@ export class SourceScanner {
   }
 
   /** The content hash of a file, from the previous scan when its stat is unchanged; or why it is unreadable. */
-  private digest(file: string, seen: Map<string, Known>): string {
-    const now = BigInt(Date.now()) * 1_000_000n;
-    let stat: BigIntStats;
-    try {
-      stat = statSync(file, { bigint: true });
-    } catch (error) {
-      return `unreadable ${errorCode(error)}`;
-    }
+  private digest(file: string, stat: Stats, seen: Map<string, Known>, now: number): string {
     this.files++;
-    const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+    const signature = signatureOf(stat);
     const previous = this.known.get(file);
     if (previous && previous.settled && previous.signature === signature) {
       seen.set(file, previous);
@@ -100,58 +113,74 @@ export class SourceScanner {
       return `unreadable ${errorCode(error)}`;
     }
     this.hashed++;
-    const settled = stat.mtimeNs < now - SETTLE_NS && stat.ctimeNs < now - SETTLE_NS;
+    const settled = stat.mtimeMs < now - SETTLE_MS && stat.ctimeMs < now - SETTLE_MS;
     seen.set(file, { signature, settled, digest });
     return digest;
   }
+
+  /**
+   * The files below `root` in lexical order with their stats (links to files followed, links to directories
+   * not: no loops; `..` names, ConfigMap internals, skipped), or the error that kept one from being read. A
+   * directory whose stat is unchanged since the previous scan is not listed again.
+   */
+  private list(root: string, out: Listed[], seenDirs: Map<string, KnownDir>, now: number): void {
+    let stat: Stats;
+    try {
+      stat = statSync(root);
+    } catch (error) {
+      out.push({ path: root, rel: '', error: errorCode(error) });
+      return;
+    }
+    if (!stat.isDirectory()) {
+      out.push({ path: root, rel: '', stat });
+      return;
+    }
+    const walk = (dir: string, rel: string, dirStat: Stats): void => {
+      const signature = signatureOf(dirStat);
+      let known = this.knownDirs.get(dir);
+      if (!known || !known.settled || known.signature !== signature) {
+        let dirents: Dirent[];
+        try {
+          dirents = readdirSync(dir, { withFileTypes: true });
+        } catch (error) {
+          out.push({ path: dir, rel, error: errorCode(error) });
+          return;
+        }
+        const entries = dirents
+          .filter((d) => !d.name.startsWith('..'))
+          .map((d) => ({ name: d.name, isDir: d.isDirectory() }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1));
+        const settled = dirStat.mtimeMs < now - SETTLE_MS && dirStat.ctimeMs < now - SETTLE_MS;
+        known = { signature, settled, entries };
+      }
+      seenDirs.set(dir, known);
+      for (const entry of known.entries) {
+        const full = path.join(dir, entry.name);
+        const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+        let child: Stats;
+        try {
+          // Follows links: ConfigMap files are links into ..data; one that leads nowhere cannot be read.
+          child = statSync(full);
+        } catch (error) {
+          out.push({ path: full, rel: childRel, error: errorCode(error) });
+          continue;
+        }
+        if (entry.isDir) walk(full, childRel, child);
+        else if (child.isFile()) out.push({ path: full, rel: childRel, stat: child });
+      }
+    };
+    walk(root, '', stat);
+  }
 }
 
-type Listed = { file: string } | { file: string; error: string };
+interface Listed {
+  path: string;
+  /** Relative to the root as given, so that a swapped link target does not change the revision. */
+  rel: string;
+  stat?: Stats;
+  error?: string;
+}
 
 function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException | undefined)?.code ?? 'error';
-}
-
-/**
- * Files below a path in lexical order; `..`-prefixed entries (ConfigMap internals) skipped; links to files
- * followed, links to directories not (no loops). What cannot be listed or followed is listed with its error.
- */
-function listFiles(root: string): Listed[] {
-  let resolved: string;
-  try {
-    resolved = realpathSync(root);
-    if (!statSync(resolved).isDirectory()) return [{ file: root }];
-  } catch (error) {
-    return [{ file: root, error: errorCode(error) }];
-  }
-  const out: Listed[] = [];
-  const walk = (dir: string): void => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    } catch (error) {
-      out.push({ file: dir, error: errorCode(error) });
-      return;
-    }
-    for (const entry of entries) {
-      if (entry.name.startsWith('..')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.isFile()) out.push({ file: full });
-      else if (entry.isSymbolicLink()) {
-        // ConfigMap files are links into ..data. A link that leads nowhere is a file that cannot be read.
-        let target;
-        try {
-          target = statSync(full);
-        } catch (error) {
-          out.push({ file: full, error: errorCode(error) });
-          continue;
-        }
-        if (target.isFile()) out.push({ file: full });
-      }
-    }
-  };
-  walk(resolved);
-  // Paths relative to the root as given, so that a swapped link target does not change the revision.
-  return out.map((entry) => ({ ...entry, file: path.join(root, path.relative(resolved, entry.file)) }));
 }

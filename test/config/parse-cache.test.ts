@@ -33,7 +33,7 @@ describe('ParseCache', () => {
     expect(parsed.jobs?.jobs()).toEqual({
       presubmits: { 'org/repo': [{ name: 'a', spec: { containers: [{ image: 'x' }] } }] },
     });
-    expect(parsed.jobs?.key).toMatch(/^job:[0-9a-f]{64}$/);
+    expect(parsed.jobs?.key).toMatch(/^#[0-9]+\.[0-9]+$/);
     cache.sweep();
     expect(cache.parse('a.yaml', Buffer.from(jobs), 'job')).toBe(parsed);
     expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 1, misses: 1 });
