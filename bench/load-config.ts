@@ -61,14 +61,22 @@ function out(line: string): void {
 }
 
 /** Wall time and peak RSS of a whole process, from /usr/bin/time. */
-function timeProcess(command: string, args: string[]): { ms: number; rssMb: number; status: number | null } {
-  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], {
+function timeProcess(
+  command: string,
+  args: string[],
+): { ms: number; cpuMs: number; rssMb: number; status: number | null } {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
   const last = result.stderr.trim().split('\n').pop() ?? '';
-  const [wall, rss] = last.split(' ').map(Number);
-  return { ms: (wall ?? NaN) * 1000, rssMb: (rss ?? NaN) / 1024, status: result.status };
+  const [wall, rss, user, sys] = last.split(' ').map(Number);
+  return {
+    ms: (wall ?? NaN) * 1000,
+    cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000,
+    rssMb: (rss ?? NaN) / 1024,
+    status: result.status,
+  };
 }
 
 function buildFixture(base: string, workDir: string, copies: number): Fixture {
@@ -121,10 +129,13 @@ async function child(kind: string, fixtureJson: string, runs: number): Promise<v
   const result: Record<string, unknown> = {};
   if (kind === 'first-load') {
     let started = performance.now();
+    const cpu = process.cpuUsage();
     const cache = new ParseCache();
     const memo = new LoadMemo();
     const first = await loadRetainedConfig(source, { cache, memo });
     result.firstMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    result.firstCpuMs = (used.user + used.system) / 1000;
     result.presubmits = Object.values(first.index.repos).reduce((n, l) => n + l.length, 0);
     result.revision = first.index.revision;
     started = performance.now();
@@ -136,15 +147,20 @@ async function child(kind: string, fixtureJson: string, runs: number): Promise<v
     await loadRetainedConfig(source, { cache, memo });
     for (const changed of [1, 3]) {
       const times: number[] = [];
+      const cpuTimes: number[] = [];
       for (let run = 0; run < runs; run++) {
         for (const file of fixture.hot.slice(0, changed)) appendFileSync(file, `# bench edit ${run}\n`);
         const started = performance.now();
+        const cpu = process.cpuUsage();
         const config = await loadRetainedConfig(source, { cache, memo });
         times.push(performance.now() - started);
+        const used = process.cpuUsage(cpu);
+        cpuTimes.push((used.user + used.system) / 1000);
         if (run === 0) result[`rechecked${changed}`] = memo.rechecked;
         if (!config.index.revision) throw new Error('no index');
       }
       result[`reload${changed}`] = times;
+      result[`reloadCpu${changed}`] = cpuTimes;
     }
     // An untouched tree: what a reload costs when the watcher fired for nothing (a touched file).
     const started = performance.now();
@@ -246,9 +262,9 @@ async function main(): Promise<void> {
           ? PROW_REFERENCE.checkConfigMs
           : NaN;
       out(
-        `check-config, whole process: ${ms(median(ours.map((o) => o.ms)))} (peak RSS ${median(ours.map((o) => o.rssMb)).toFixed(0)} MB)` +
+        `check-config, whole process: ${ms(median(ours.map((o) => o.ms)))} (CPU ${ms(median(ours.map((o) => o.cpuMs)))}; peak RSS ${median(ours.map((o) => o.rssMb)).toFixed(0)} MB)` +
           (Number.isFinite(prowCheck)
-            ? `; Prow ${ms(prowCheck)}${oracle ? ` (peak RSS ${median(prow.map((p) => p.rssMb)).toFixed(0)} MB)` : ''}; ratio ${oracle ? `${median(pairs).toFixed(2)}× (pairwise median)` : ratio(median(ours.map((o) => o.ms)), prowCheck)}`
+            ? `; Prow ${ms(prowCheck)}${oracle ? ` (CPU ${ms(median(prow.map((p) => p.cpuMs)))}; peak RSS ${median(prow.map((p) => p.rssMb)).toFixed(0)} MB)` : ''}; ratio ${oracle ? `${median(pairs).toFixed(2)}× (pairwise median)` : ratio(median(ours.map((o) => o.ms)), prowCheck)}`
             : ''),
       );
 
@@ -261,7 +277,7 @@ async function main(): Promise<void> {
           ? PROW_REFERENCE.reloadMs
           : NaN;
       out(
-        `worker's first load in a fresh process: ${ms(first.firstMs as number)}` +
+        `worker's first load in a fresh process: ${ms(first.firstMs as number)} (CPU ${ms(first.firstCpuMs as number)})` +
           (Number.isFinite(prowFirst)
             ? `; Prow ${ms(prowFirst)}; ratio ${ratio(first.firstMs as number, prowFirst)}`
             : '') +
@@ -276,7 +292,7 @@ async function main(): Promise<void> {
       for (const changed of [1, 3]) {
         const times = reload[`reload${changed}`] as number[];
         out(
-          `reload after ${changed} changed file${changed > 1 ? 's' : ''}: ${ms(median(times))} (max ${ms(Math.max(...times))}; ${String(reload[`rechecked${changed}`])} lists re-checked)` +
+          `reload after ${changed} changed file${changed > 1 ? 's' : ''}: ${ms(median(times))} (CPU ${ms(median(reload[`reloadCpu${changed}`] as number[]))}; max ${ms(Math.max(...times))}; ${String(reload[`rechecked${changed}`])} lists re-checked)` +
             (Number.isFinite(prowWarm)
               ? `; Prow reloads everything: ${ms(prowWarm)}; ratio ${ratio(median(times), prowWarm)}`
               : ''),
