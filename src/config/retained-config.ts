@@ -20,7 +20,20 @@ interface RetainedRepo {
   indexed: IndexedPresubmit[];
   /** canonicalJson(indexed): the repository's part of the index revision. */
   canonical: string;
-  packed: Buffer;
+  /** The full presubmits compressed; until then (a reload's few repositories, briefly) as objects. */
+  packed?: Buffer;
+  unpacked?: Presubmit[];
+}
+
+/**
+ * Repositories a load may leave uncompressed until it has returned: a reload's few changed repositories are
+ * compressed just after the new index is handed out, a full load's as it goes (so it never holds them all).
+ */
+const PACK_LATER = 16;
+
+function pack(kept: RetainedRepo): void {
+  if (kept.unpacked) kept.packed = packJson(kept.unpacked);
+  kept.unpacked = undefined;
 }
 
 /**
@@ -35,6 +48,7 @@ export async function loadRetainedConfig(
   const started = Date.now();
   const repos = new Map<string, RetainedRepo>();
   const memo = options.cache && options.memo;
+  const later: RetainedRepo[] = [];
   const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, presubmits) => {
     const name = `presubmits ${repo}`;
     let kept = presubmits ? undefined : memo?.output<RetainedRepo>(name);
@@ -44,19 +58,23 @@ export async function loadRetainedConfig(
       const indexed = Object.freeze(
         presubmits.map((p) => Object.freeze(indexedPresubmit(p))),
       ) as IndexedPresubmit[];
-      kept = { indexed, canonical: canonicalJson(indexed), packed: packJson(presubmits) };
+      kept = { indexed, canonical: canonicalJson(indexed), unpacked: presubmits };
+      if (later.length < PACK_LATER) later.push(kept);
+      else pack(kept);
       memo?.record(name, kept);
     }
     repos.set(repo, kept);
   });
   const index = indexFrom(repos, configVersion);
   logLoaded(options, index, started);
+  if (later.length > 0) setImmediate(() => later.forEach(pack));
   return {
     index,
     ...settings,
     presubmitsOf(repo) {
-      const bytes = repos.get(repo)?.packed;
-      return bytes ? unpackJson<Presubmit[]>(bytes) : [];
+      const kept = repos.get(repo);
+      if (kept?.unpacked) pack(kept);
+      return kept?.packed ? unpackJson<Presubmit[]>(kept.packed) : [];
     },
   };
 }
