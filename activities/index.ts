@@ -1,5 +1,6 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
+import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/parse-cache';
 import { parsePresubmitIndex } from '../src/config/index-model';
 import { loadRetainedConfig, type RetainedConfig } from '../src/config/retained-config';
@@ -49,12 +50,18 @@ export function createActivities(deps: ActivityDeps) {
   // runs at a time, so no other is needed.
   let latest: RetainedConfig | undefined;
 
-  // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
+  // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds), and re-checks only
+  // the repositories whose jobs those files hold.
   const parseCache = new ParseCache();
+  const loadMemo = new LoadMemo();
   const loadCurrent = async (): Promise<RetainedConfig> => {
     // Released first, so a worker never holds the old config and the one being loaded at once.
     latest = undefined;
-    latest = await loadRetainedConfig(deps.configSource, { cache: parseCache, logger: deps.log });
+    latest = await loadRetainedConfig(deps.configSource, {
+      cache: parseCache,
+      memo: loadMemo,
+      logger: deps.log,
+    });
     return latest;
   };
 

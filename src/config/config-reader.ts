@@ -73,6 +73,8 @@ export class ConfigReader {
     kind: DocumentKind,
     options: DocumentOptions = {},
   ): Promise<ParsedDocument | undefined> {
+    const known = this.cache?.unchanged(file, kind);
+    if (known) return this.accept(file, known, options, kind);
     const bytes = await this.bytes(file, options);
     return bytes && this.decodeLarge(file, bytes, kind, options);
   }
@@ -106,11 +108,14 @@ export class ConfigReader {
     options: DocumentOptions,
     use: (file: string, doc: ParsedDocument | undefined) => void,
   ): Promise<void> {
-    const reads: (Promise<Buffer | undefined> | undefined)[] = [];
+    const reads: (Promise<Buffer | ParsedDocument | undefined> | undefined)[] = [];
     let nextRead = 0;
     const readAhead = (): void => {
       if (nextRead >= files.length) return;
-      const read = this.bytes(files[nextRead] as string, options);
+      const file = files[nextRead] as string;
+      // A file the parse cache knows unchanged (same stat) is not read again.
+      const known = this.cache?.unchanged(file, kind);
+      const read = known ? Promise.resolve(known) : this.bytes(file, options);
       // Awaited in order below; until then a failure must not count as unhandled.
       read.catch(() => undefined);
       reads[nextRead++] = read;
@@ -122,7 +127,8 @@ export class ConfigReader {
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      use(file, bytes && (await this.decodeLarge(file, bytes, kind, options)));
+      if (bytes && !Buffer.isBuffer(bytes)) use(file, this.accept(file, bytes, options, kind));
+      else use(file, bytes && (await this.decodeLarge(file, bytes, kind, options)));
       await turn();
     }
   }
