@@ -52,9 +52,23 @@ export interface GoStruct {
   kind: 'struct';
   /** Go's qualified type name, e.g. `config.Presubmit`. */
   name: string;
+  /** The struct's own fields by JSON name. */
   fields: Record<string, GoType>;
+  /**
+   * Embedded structs (`JobBase` in `Presubmit`, `JobConfig` and `ProwConfig` in `Config`), by Go field
+   * name: encoding/json promotes their fields, and error messages name them in the field path.
+   */
+  embedded?: { name: string; type: GoStruct }[];
   /** Keep keys the port does not model (a partially modeled Kubernetes type) instead of dropping them. */
   open?: boolean;
+}
+
+/** A field as encoding/json finds it: its type and the embedded structs it is promoted through. */
+interface FoundField {
+  name: string;
+  type: GoType;
+  /** Go names of the embedded structs from the outer struct to the field's, e.g. ['JobBase']. */
+  via: string[];
 }
 
 /** One UnmarshalTypeError (or a rejected duration), located by its path in the decoded value. */
@@ -100,15 +114,53 @@ function allowedAliasRatio(decodeCount: number): number {
   return 0.99 - 0.89 * ((decodeCount - 400_000) / 3_600_000);
 }
 
-const foldedFields = new WeakMap<GoStruct, Map<string, string>>();
-function fieldFor(t: GoStruct, key: string): string | undefined {
-  if (Object.prototype.hasOwnProperty.call(t.fields, key)) return key;
-  let folded = foldedFields.get(t);
-  if (!folded) {
-    folded = new Map(Object.keys(t.fields).map((name) => [name.toLowerCase(), name]));
-    foldedFields.set(t, folded);
+interface FieldIndex {
+  exact: Map<string, FoundField>;
+  folded: Map<string, FoundField>;
+}
+const fieldIndexes = new WeakMap<GoStruct, FieldIndex>();
+
+/**
+ * The fields of a struct with its embedded structs' fields promoted, as encoding/json sees them: a
+ * shallower field hides a deeper one of the same name. Matched exactly, else case-insensitively.
+ */
+function fieldFor(t: GoStruct, key: string): FoundField | undefined {
+  let index = fieldIndexes.get(t);
+  if (!index) {
+    index = { exact: new Map(), folded: new Map() };
+    let level: { type: GoStruct; via: string[] }[] = [{ type: t, via: [] }];
+    while (level.length > 0) {
+      const next: typeof level = [];
+      for (const { type, via } of level) {
+        for (const [name, fieldType] of Object.entries(type.fields)) {
+          if (index.exact.has(name)) continue;
+          const found = { name, type: fieldType, via };
+          index.exact.set(name, found);
+          if (!index.folded.has(name.toLowerCase())) index.folded.set(name.toLowerCase(), found);
+        }
+        for (const e of type.embedded ?? []) next.push({ type: e.type, via: [...via, e.name] });
+      }
+      level = next;
+    }
+    fieldIndexes.set(t, index);
   }
-  return folded.get(key.toLowerCase());
+  return index.exact.get(key) ?? index.folded.get(key.toLowerCase());
+}
+
+/**
+ * The type sigs.k8s.io/yaml converts a value against (its `jsonTarget`), which decides whether a number or
+ * boolean becomes a string: only where the target is a string. For a field promoted from an embedded
+ * struct it takes `t.Field(f.index[0])`, the embedded struct rather than the field, so below a promoted
+ * field (`name`, `labels`, `spec` of a job; every section of config.yaml) nothing is converted, and a
+ * number in a string field is a type error, as in Prow. Types with their own UnmarshalJSON have none.
+ */
+function conversionTarget(target: GoType | undefined, key: string): GoType | undefined {
+  if (target?.kind === 'map') return target.elem;
+  if (target?.kind !== 'struct') return undefined;
+  const field = fieldFor(target, key);
+  if (!field) return undefined;
+  if (field.via.length === 0) return field.type;
+  return (target.embedded ?? []).find((e) => e.name === field.via[0])?.type;
 }
 
 /** Sets a key on a plain object; `__proto__` becomes an ordinary own property. */
@@ -199,39 +251,42 @@ class Decoder {
     this.problems.push({ location: [...this.location], message });
   }
 
-  decode(node: YamlNode | undefined, t: GoType): unknown {
+  /** Decodes `node` into `t`; `target` is sigs.k8s.io/yaml's conversion target (see conversionTarget). */
+  decode(node: YamlNode | undefined, t: GoType, target: GoType | undefined): unknown {
     if (!node) return undefined;
     this.count();
-    if (node.kind !== NodeKind.Alias) return this.value(node, t);
-    return this.throughAlias(node, (n) => this.value(n, t));
+    if (node.kind !== NodeKind.Alias) return this.value(node, t, target);
+    return this.throughAlias(node, (n) => this.value(n, t, target));
   }
 
-  private value(n: AnchoredNode, t: GoType): unknown {
-    if (n.kind === NodeKind.Scalar) return this.scalar(resolveScalar(n.value, n.tag, n.plain), t);
+  private value(n: AnchoredNode, t: GoType, target: GoType | undefined): unknown {
+    if (n.kind === NodeKind.Scalar)
+      return this.scalar(resolveScalar(n.value, n.tag, n.plain), t, target?.kind === 'string');
     this.enter();
     try {
-      if (n.kind === NodeKind.Sequence) return this.sequence(n, t);
-      if (t.kind === 'struct') return this.struct(n, t);
-      if (t.kind === 'map') return this.map(n, t.elem);
-      if (t.kind === 'raw') return this.map(n, t);
+      if (n.kind === NodeKind.Sequence) return this.sequence(n, t, target);
+      if (t.kind === 'struct') return this.struct(n, t, target);
+      if (t.kind === 'map') return this.map(n, t.elem, target);
+      if (t.kind === 'raw') return this.map(n, t, undefined);
       this.typeError('object', t);
-      this.map(n, { kind: 'raw' });
+      this.map(n, { kind: 'raw' }, undefined);
       return undefined;
     } finally {
       this.depth--;
     }
   }
 
-  private sequence(n: SequenceNode, t: GoType): unknown {
+  private sequence(n: SequenceNode, t: GoType, target: GoType | undefined): unknown {
     if (t.kind !== 'slice' && t.kind !== 'raw') {
       this.typeError('array', t);
-      for (const child of n.children) this.decode(child, { kind: 'raw' });
+      for (const child of n.children) this.decode(child, { kind: 'raw' }, undefined);
       return undefined;
     }
     const elem: GoType = t.kind === 'slice' ? t.elem : t;
+    const elemTarget = target?.kind === 'slice' ? target.elem : undefined;
     return n.children.map((child, index) => {
       this.location.push(index);
-      const value = this.decode(child, elem);
+      const value = this.decode(child, elem, elemTarget);
       this.location.pop();
       // A null (or mistyped) element of a slice is the element's zero value.
       return value === undefined ? zeroValue(elem) : value;
@@ -246,9 +301,15 @@ class Decoder {
     );
   }
 
-  private scalar(s: GoScalar, t: GoType): unknown {
-    if (t.kind === 'string') return goScalarText(s);
+  /** `convert`: sigs.k8s.io/yaml turns a number or boolean into a string here (its target is a string). */
+  private scalar(s: GoScalar, t: GoType, convert: boolean): unknown {
     if (s.kind === 'null') return t.kind === 'raw' ? null : undefined;
+    if (t.kind === 'string') {
+      if (s.kind === 'string' || convert) return goScalarText(s);
+      checkMarshalable(s);
+      this.typeError(describe(s), t);
+      return undefined;
+    }
     checkMarshalable(s);
     switch (t.kind) {
       case 'raw':
@@ -350,12 +411,12 @@ class Decoder {
     return [...this.entries(node)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
-  private map(node: MappingNode, elem: GoType): Record<string, unknown> {
+  private map(node: MappingNode, elem: GoType, target: GoType | undefined): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     // Document order: Go sorts the keys, but a map's keys are distinct, so the order changes nothing.
     for (const [key, value] of this.entries(node)) {
       this.location.push(key);
-      const decoded = this.decode(value, elem);
+      const decoded = this.decode(value, elem, conversionTarget(target, key));
       this.location.pop();
       // A null (or mistyped) value is stored as the element's zero value: the key stays, as in Go.
       setKey(out, key, decoded === undefined ? zeroValue(elem) : decoded);
@@ -363,27 +424,26 @@ class Decoder {
     return out;
   }
 
-  private struct(node: MappingNode, t: GoStruct): Record<string, unknown> {
+  private struct(node: MappingNode, t: GoStruct, target: GoType | undefined): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [key, value] of this.sortedEntries(node)) {
       const field = fieldFor(t, key);
-      this.location.push(field ?? key);
+      this.location.push(field?.name ?? key);
       if (field === undefined) {
-        const raw = this.decode(value, { kind: 'raw' });
+        const raw = this.decode(value, { kind: 'raw' }, undefined);
         // An unmodeled field of an open struct is a pointer, slice or map in Go: null leaves it unset.
         if (t.open && raw !== null) setKey(out, key, raw);
       } else {
         const savedStruct = this.structName;
         this.structName = t.name.slice(t.name.indexOf('.') + 1);
-        this.fieldStack.push(field);
-        const fieldType = t.fields[field] as GoType;
-        const decoded = this.decode(value, fieldType);
-        this.fieldStack.pop();
+        this.fieldStack.push(...field.via, field.name);
+        const decoded = this.decode(value, field.type, conversionTarget(target, key));
+        this.fieldStack.length -= field.via.length + 1;
         this.structName = savedStruct;
-        if (decoded !== undefined && decoded !== null) out[field] = decoded;
+        if (decoded !== undefined && decoded !== null) out[field.name] = decoded;
         // encoding/json: null sets a slice, map, pointer or interface to nil (undoing an earlier key that
         // matched the same field case-insensitively) and leaves a scalar or struct as it was.
-        else if (nilable(fieldType) && this.isNull(value)) delete out[field];
+        else if (nilable(field.type) && this.isNull(value)) delete out[field.name];
       }
       this.location.pop();
     }
@@ -434,7 +494,7 @@ export interface DecodedDocument<T> {
 export function decodeDocument<T>(root: YamlNode | undefined, t: GoType): DecodedDocument<T> {
   const decoder = new Decoder();
   try {
-    const value = decoder.decode(root, t) as T | undefined;
+    const value = decoder.decode(root, t, t) as T | undefined;
     return { value, problems: decoder.problems };
   } catch (error) {
     if (error instanceof GoYamlError)
