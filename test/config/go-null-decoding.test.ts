@@ -266,6 +266,29 @@ describe('loading configs with null and empty values', () => {
     expect(config.presubmits['org/repo']?.map((p) => p.name)).toEqual(['pull-a']);
   });
 
+  it.each([
+    [
+      'presubmits:\n  org/repo:\n  - null\n',
+      [
+        'invalid presubmit job : name: must match regex "^[A-Za-z0-9-._]+$"',
+        'invalid presubmit job : job is set to report but has no context configured',
+      ],
+    ],
+    [
+      'periodics: [null]\n',
+      [
+        'invalid periodic job : name: must match regex "^[A-Za-z0-9-._]+$"',
+        'at least one of cron, interval, or minimum_interval must be set in periodic ',
+      ],
+    ],
+  ])('a null job is a zero job, refused by validation as Prow refuses it: %j', async (jobs, messages) => {
+    tree = configTree({ 'prow/config.yaml': MINIMAL_PROW_CONFIG, 'jobs/a.yaml': jobs });
+    expect(await checkConfig(tree.source())).toEqual({
+      ok: false,
+      errors: messages.map((m) => `${tree.path('jobs/a.yaml')}: ${m}`),
+    });
+  });
+
   it('loads null presets, an empty job file and null plugin triggers', async () => {
     tree = configTree({
       'prow/config.yaml': `${MINIMAL_PROW_CONFIG}presets: ~\n`,
