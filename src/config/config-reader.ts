@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
 import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
-import { ConfigReadError } from './errors';
+import { asLoadError, ConfigInternalError, ConfigReadError } from './errors';
 import { JobBudget } from './job-budget';
 import { eventLoopTurns } from './event-loop-turns';
 import type { ParseCache } from './parse-cache';
@@ -36,6 +36,8 @@ export interface DocumentOptions {
  */
 export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
+  /** The file being read or whose content is being processed: an unexpected exception names it. */
+  current: string | undefined;
   private readonly jobBudget = new JobBudget();
 
   constructor(private readonly cache?: ParseCache) {}
@@ -88,10 +90,12 @@ export class ConfigReader {
   ): Promise<ParsedDocument | undefined> {
     if (bytes.length < OFF_THREAD_BYTES || !decodeThread.available)
       return this.decode(file, bytes, kind, options);
+    this.current = file;
     try {
       return this.accept(file, await decodeThread.decode(file, bytes, kind), options, kind);
     } catch (error) {
-      this.fail(error);
+      if (error instanceof FileProblemError) this.fail(error);
+      else throw asLoadError(file, error); // a decoder defect: fail closed, naming the file
       return undefined;
     }
   }
@@ -127,13 +131,22 @@ export class ConfigReader {
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      if (bytes && !Buffer.isBuffer(bytes)) use(file, this.accept(file, bytes, options, kind));
-      else use(file, bytes && (await this.decodeLarge(file, bytes, kind, options)));
+      const doc =
+        bytes && !Buffer.isBuffer(bytes)
+          ? this.accept(file, bytes, options, kind)
+          : bytes && (await this.decodeLarge(file, bytes, kind, options));
+      this.current = file;
+      try {
+        use(file, doc);
+      } catch (error) {
+        throw asLoadError(file, error);
+      }
       await turn();
     }
   }
 
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
+    this.current = file;
     try {
       const bytes = await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
@@ -156,12 +169,14 @@ export class ConfigReader {
     options: DocumentOptions,
   ): ParsedDocument | undefined {
     let parsed: ParsedDocument;
+    this.current = file;
     try {
       parsed = this.cache
         ? this.cache.parse(file, bytes, kind)
         : parseConfigText(decodeConfigText(file, bytes), kind);
     } catch (error) {
-      this.fail(error);
+      if (error instanceof FileProblemError) this.fail(error);
+      else throw new ConfigInternalError(file, error); // a decoder defect: fail closed, naming the file
       return undefined;
     }
     return this.accept(file, parsed, options, kind);
@@ -188,6 +203,7 @@ export class ConfigReader {
 
   /** `os.Stat` as Prow does it before reading a path (following links); undefined when missing. */
   async stat(file: string): Promise<import('node:fs').Stats | undefined> {
+    this.current = file;
     try {
       return await fs.stat(file);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../log';
 import { ConfigReader } from './config-reader';
 import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
-import { ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
+import { asLoadError, ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
 import { eventLoopTurns } from './event-loop-turns';
 import { buildPresubmitIndex } from './index-model';
 import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
@@ -117,8 +117,10 @@ async function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & {
   turn: () => Promise<void>,
 ): Promise<D[]> {
   const out: D[] = [];
-  for (const { job, file } of list) {
-    const defaulted = defaulter(job);
+  for (const sourced of list) {
+    const file = sourced.file;
+    reader.current = file;
+    const defaulted = defaulter(sourced.job);
     const name = defaulted.job.name;
     const where = name ? { file, job: name } : { file };
     if (defaulted.error) reader.add({ ...where, message: defaulted.error });
@@ -247,7 +249,9 @@ export async function loadPresubmits(
       triggers,
       ...(configVersion ? { configVersion } : {}),
     };
-  } catch (error) {
+  } catch (thrown) {
+    // Anything unexpected (a defect, a TypeError) fails the load as an internal error naming the file.
+    const error = asLoadError(reader.current ?? source.configPath, thrown);
     if (error instanceof ConfigInvalidError) {
       logger.error('config invalid', {
         problems: error.problems.length,
@@ -255,6 +259,8 @@ export async function loadPresubmits(
       });
     } else if (error instanceof ConfigReadError) {
       logger.warn('config read failed, may pass on retry', { path: error.path, code: error.code });
+    } else {
+      logger.error('config load failed with an internal error', { error: thrown });
     }
     options.memo?.abort();
     throw error;
