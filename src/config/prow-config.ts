@@ -57,6 +57,7 @@ export async function readProwConfig(
   }
   const parsed = await reader.document(file, 'prow', { gzip: true, required: true });
   const merged = { ...((parsed?.value ?? {}) as DecodedProwConfig) };
+  let supplemented = false;
   const suffix = source.supplementalProwConfigsFilenameSuffix || DEFAULT_SUPPLEMENTAL_PROW_CONFIG_SUFFIX;
   for (const dir of source.supplementalProwConfigDirs ?? []) {
     for (const supplement of await reader.supplementalFiles(dir, suffix)) {
@@ -69,6 +70,7 @@ export async function readProwConfig(
           `only 'branch-protection', 'slack_reporter_configs', 'tide.merge_method' and 'tide.queries' may be set via additional config, all other fields have no merging logic yet. Diff: ${fields.join(', ')}`,
         );
       }
+      supplemented = true;
       errs.push(...mergeSupplement(merged, doc.value as DecodedProwConfig));
       const message = aggregate(errs);
       if (message)
@@ -76,7 +78,8 @@ export async function readProwConfig(
     }
   }
   if (!parsed || parsed.problems.length > 0) return undefined;
-  return merged;
+  // Unsupplemented, the parse cache's own value: its content key lets a reload reuse what it checked.
+  return supplemented || parsed.value === undefined ? merged : (parsed.value as DecodedProwConfig);
 }
 
 /**

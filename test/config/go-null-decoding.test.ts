@@ -8,7 +8,7 @@ import {
   formatProblem,
 } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
-import type { ParseCache } from '../../src/config/parse-cache';
+import { ParseCache } from '../../src/config/parse-cache';
 import type { ConfigSource } from '../../src/config/types';
 import { checkConfig } from '../../src/config/check-config';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';
@@ -313,7 +313,7 @@ describe('loading configs with null and empty values', () => {
 
 /** A parse cache that hands the loader what a defective decoder could: the load must not trust it. */
 function defectiveCache(parse: ParseCache['parse']): ParseCache {
-  return { parse, sweep: () => undefined } as unknown as ParseCache;
+  return Object.assign(new ParseCache(), { parse, unchanged: () => undefined });
 }
 
 describe('an unexpected exception in the loader (fail closed, loud)', () => {
@@ -341,7 +341,7 @@ describe('an unexpected exception in the loader (fail closed, loud)', () => {
     const error = await loadConfig(tree.source(), { cache }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigInternalError);
     expect((error as Error).message).toBe(
-      `internal error loading the config while reading ${tree.path('jobs/a.yaml')}: TypeError: Cannot read properties of null (reading 'forEach')`,
+      `internal error loading the config while reading ${tree.path('jobs/a.yaml')}: TypeError: Cannot read properties of null (reading 'length')`,
     );
   });
 
