@@ -18,7 +18,7 @@ if [ -x "$target" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stam
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "build-prow-oracle: Go is not installed, so the Prow config oracle cannot be built and the differential config tests will skip. Install Go 1.24 or newer." >&2
+  echo "build-prow-oracle: Go is not installed, so the Prow config oracle cannot be built and the differential config tests will skip. Install Go 1.25 or newer." >&2
   if [ "${PROW_ORACLE_REQUIRED:-}" = "1" ]; then exit 1; fi
   exit 0
 fi
@@ -26,7 +26,7 @@ fi
 echo "build-prow-oracle: building Prow's config loader (sigs.k8s.io/prow/pkg/config) with $(go version) (a few minutes cold)"
 mkdir -p "$bin_dir"
 start=$(date +%s)
-(cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w" -o "$target.tmp" .)
+(cd "$src" && GOFLAGS=-mod=readonly go build -ldflags "-s -w" -o "$target.tmp" .)
 mv "$target.tmp" "$target"
 echo "$stamp" > "$stamp_file"
 echo "build-prow-oracle: built in $(( $(date +%s) - start )) s"

@@ -1,4 +1,5 @@
 import {
+  visit,
   Alias,
   isAlias,
   isMap,
@@ -365,7 +366,7 @@ const valueOf = (slot: Slot): unknown => {
 function slotsBelow(node: unknown, path: string, out: Slot[] = []): Slot[] {
   if (isMap(node))
     node.items.forEach((pair, index) => {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+      const key = textOf(pair.key);
       out.push({ parent: node, index, path: `${path}.${key}` });
       slotsBelow(pair.value, `${path}.${key}`, out);
     });
@@ -394,34 +395,71 @@ export interface Variant {
   removableParts(): { remove(): void; restore(): void }[];
 }
 
+/**
+ * Raw YAML texts, rendered in place of placeholder scalars `RAWVALUE<i>X`. The real files' own plain
+ * scalars are placeholders too, so a re-rendered file keeps them verbatim (a YAML library would otherwise
+ * rewrite `.` as `.nan`, `0755` as `493`, and so on).
+ */
+const RAW: string[] = [];
+const TOKEN = /RAWVALUE(\d+)X/g;
+
+/** A placeholder scalar that renders as `raw`. */
+function rawScalar(raw: string): Scalar {
+  RAW.push(raw);
+  return new Scalar(`RAWVALUE${RAW.length - 1}X`);
+}
+
+/** A scalar's text as written (a placeholder's raw text). */
+export function textOf(node: unknown): string {
+  const value = isScalar(node) ? node.value : node;
+  const match = typeof value === 'string' ? /^RAWVALUE(\d+)X$/.exec(value) : null;
+  return match ? (RAW[Number(match[1])] ?? '') : String(value);
+}
+
+/** The pair of `map` whose key is written `key`. */
+function pairOf(map: YAMLMap, key: string): Pair | undefined {
+  return (map.items as Pair[]).find((pair) => textOf(pair.key) === key);
+}
+
+/** Sets `key` in `map` to a raw value: replaces the value of an existing key, or adds the key. */
+function setRaw(map: YAMLMap, key: string, raw: string): void {
+  const pair = pairOf(map, key);
+  if (pair) pair.value = rawScalar(raw);
+  else map.items.push(new Pair(rawScalar(key), rawScalar(raw)));
+}
+
 /** A parsed file whose values can be replaced by raw YAML text. */
 class RawDocument {
-  readonly raws = new Map<string, string>();
-  private next = 0;
   constructor(readonly doc: Document) {}
 
-  /** A placeholder scalar that renders as `raw`. */
   raw(raw: string): Scalar {
-    const token = `RAWVALUE${this.next++}X`;
-    this.raws.set(token, raw);
-    return new Scalar(token);
+    return rawScalar(raw);
   }
 
   set(slot: Slot, raw: string): void {
     const item = slot.parent.items[slot.index];
-    if (isPair(item)) item.value = this.raw(raw);
-    else (slot.parent as YAMLSeq).items[slot.index] = this.raw(raw);
+    if (isPair(item)) item.value = rawScalar(raw);
+    else (slot.parent as YAMLSeq).items[slot.index] = rawScalar(raw);
   }
 
   render(): string {
-    let text = this.doc.toString({ lineWidth: 0 });
-    for (const [token, raw] of this.raws) text = text.replaceAll(token, raw);
-    return text;
+    return this.doc.toString({ lineWidth: 0 }).replace(TOKEN, (_, i: string) => RAW[Number(i)] ?? '');
   }
 }
 
+/** Parses a real file, turning its one-line plain scalars (keys and values) into placeholders. */
 export function parseYaml(text: string): Document.Parsed {
-  return parseDocument(text, { version: '1.1', uniqueKeys: false, keepSourceTokens: false });
+  const doc = parseDocument(text, { uniqueKeys: false });
+  visit(doc, {
+    Scalar(_, node) {
+      if (node.type !== 'PLAIN' || !node.range) return;
+      const source = text.slice(node.range[0], node.range[1]);
+      if (source.includes('\n') || source.includes('RAWVALUE')) return;
+      RAW.push(source);
+      node.value = `RAWVALUE${RAW.length - 1}X`;
+    },
+  });
+  return doc;
 }
 
 /** Each real file is parsed once; mutations work on clones. */
@@ -438,7 +476,7 @@ function jobsOf(doc: Document): { job: YAMLMap; list: YAMLSeq; path: string; typ
   const root = doc.contents;
   if (!isMap(root)) return out;
   for (const pair of root.items) {
-    const type = isScalar(pair.key) ? String(pair.key.value) : '';
+    const type = textOf(pair.key);
     if ((type === 'presubmits' || type === 'postsubmits') && isMap(pair.value)) {
       for (const repo of pair.value.items)
         if (isSeq(repo.value))
@@ -447,7 +485,7 @@ function jobsOf(doc: Document): { job: YAMLMap; list: YAMLSeq; path: string; typ
               out.push({
                 job,
                 list: repo.value as YAMLSeq,
-                path: `${type}.${String((repo.key as Scalar)?.value)}[${i}]`,
+                path: `${type}.${textOf(repo.key)}[${i}]`,
                 type,
               });
           });
@@ -531,7 +569,7 @@ const setJobField: Mutator = (raw, random) => {
     ...(JOB_FIELDS[field] ?? []),
     ...pick(random, [NULLS, EMPTIES, YAML11, WRONG_TYPES]),
   ]);
-  job.job.set(field, raw.raw(value));
+  setRaw(job.job, field, value);
   return `${job.path}.${field} := ${value}`;
 };
 
@@ -546,14 +584,14 @@ const badRegex: Mutator = (raw, random) => {
     'trigger',
   ]);
   const regex = quoted(pick(random, BAD_REGEXES));
-  const existing = job.job.get(field, true);
+  const existing = pairOf(job.job, field)?.value;
   if ((field === 'branches' || field === 'skip_branches') && isSeq(existing) && existing.items.length > 0) {
     const index = Math.floor(random() * existing.items.length);
     existing.items[index] = raw.raw(regex);
     return `${job.path}.${field}[${index}] := ${regex}`;
   }
   const value = field.endsWith('branches') ? `[${regex}]` : regex;
-  job.job.set(field, raw.raw(value));
+  setRaw(job.job, field, value);
   return `${job.path}.${field} := ${value}`;
 };
 
@@ -577,7 +615,7 @@ const duplicateKey =
     const map = pick(random, maps);
     const index = Math.floor(random() * map.items.length);
     const original = map.items[index] as Pair;
-    const key = isScalar(original.key) ? String(original.key.value) : 'x';
+    const key = textOf(original.key);
     const value = pick(random, [undefined, ...NULLS, ...YAML11.slice(0, 14), ...WRONG_TYPES.slice(0, 8)]);
     const copy = new Pair(
       raw.raw(key),
@@ -593,7 +631,7 @@ const keyCasing: Mutator = (raw, random) => {
   if (!job) return undefined;
   const [field, variant] = pick(random, KEY_CASINGS);
   const value = pick(random, [...(JOB_FIELDS[field] ?? ['x']), 'true', 'false']);
-  job.job.set(raw.raw(variant), raw.raw(value));
+  setRaw(job.job, variant, value);
   return `${job.path}.${variant} := ${value}`;
 };
 
@@ -686,15 +724,15 @@ const duplicateJob: Mutator = (raw, random) => {
   const copy = job.job.clone() as YAMLMap;
   copy.anchor = undefined;
   const change = pick(random, ['same', 'context', 'branches', 'skip_branches', 'name', 'both-branches']);
-  if (change === 'context') copy.set('name', raw.raw(`${String(job.job.get('name'))}-copy`));
+  if (change === 'context') setRaw(copy, 'name', `${textOf(pairOf(job.job, 'name')?.value)}-copy`);
   if (change === 'branches')
-    copy.set('branches', raw.raw(pick(random, ['[main]', '[release-1.0]', '[master]', '["release-.*"]'])));
+    setRaw(copy, 'branches', pick(random, ['[main]', '[release-1.0]', '[master]', '["release-.*"]']));
   if (change === 'skip_branches')
-    copy.set('skip_branches', raw.raw(pick(random, ['[main]', '[master]', '["release-.*"]'])));
-  if (change === 'name') copy.set('context', raw.raw(`${String(job.job.get('name'))}-ctx`));
+    setRaw(copy, 'skip_branches', pick(random, ['[main]', '[master]', '["release-.*"]']));
+  if (change === 'name') setRaw(copy, 'context', `${textOf(pairOf(job.job, 'name')?.value)}-ctx`);
   if (change === 'both-branches') {
-    job.job.set('branches', raw.raw('[main]'));
-    copy.set('branches', raw.raw(pick(random, ['[main]', '[master]', '[main, master]'])));
+    setRaw(job.job, 'branches', '[main]');
+    setRaw(copy, 'branches', pick(random, ['[main]', '[master]', '[main, master]']));
   }
   job.list.items.splice(job.list.items.indexOf(job.job) + 1, 0, copy);
   return `${job.path} duplicated (${change})`;
@@ -705,7 +743,7 @@ const structure: Mutator = (raw, random) => {
   const root = raw.doc.contents as unknown;
   if (!isMap(root) || root.items.length === 0) return undefined;
   const section = pick(random, root.items as Pair[]);
-  const name = isScalar(section.key) ? String(section.key.value) : '?';
+  const name = textOf(section.key);
   const choice = pick(random, ['section-value', 'repo-key', 'repo-value', 'job-item']);
   if (choice === 'section-value' || !isMap(section.value) || section.value.items.length === 0) {
     const value = pick(random, [...NULLS, ...EMPTIES, '[x]', 'x', '{"a/b": x}', '[{name: x}]']);
@@ -731,11 +769,11 @@ const structure: Mutator = (raw, random) => {
   if (choice === 'repo-value' || !isSeq(repo.value)) {
     const value = pick(random, [...NULLS, ...EMPTIES, 'x', '{name: x}', '[x]', '[null]', '[[]]']);
     repo.value = raw.raw(value);
-    return `${name}.${String((repo.key as Scalar)?.value)} := ${value}`;
+    return `${name}.${textOf(repo.key)} := ${value}`;
   }
   const value = pick(random, ['null', '~', '""', 'x', '[]', '{}', '{name: ""}', '{name: x}']);
   repo.value.items.push(raw.raw(value));
-  return `${name}.${String((repo.key as Scalar)?.value)} += ${value}`;
+  return `${name}.${textOf(repo.key)} += ${value}`;
 };
 
 const setProwField: Mutator = (raw, random) => {
@@ -743,7 +781,7 @@ const setProwField: Mutator = (raw, random) => {
   if (!isMap(root)) return undefined;
   const field = pick(random, Object.keys(PROW_FIELDS));
   const value = pick(random, PROW_FIELDS[field] ?? []);
-  root.set(field, raw.raw(value));
+  setRaw(root, field, value);
   return `${field} := ${value}`;
 };
 
@@ -752,7 +790,7 @@ const setProwNested: Mutator = (raw, random) => {
   const root = raw.doc.contents;
   if (!isMap(root) || root.items.length === 0) return undefined;
   const section = pick(random, root.items);
-  const slots = slotsBelow(section.value, isScalar(section.key) ? String(section.key.value) : '?');
+  const slots = slotsBelow(section.value, textOf(section.key));
   if (slots.length === 0) return undefined;
   const slot = pick(random, slots);
   const value = pick(random, pick(random, [NULLS, EMPTIES, YAML11, WRONG_TYPES]));
@@ -803,4 +841,9 @@ export function mutate(text: string, kind: string, random: Random): Variant | un
     render: () => raw.render(),
     removableParts: () => removableParts(raw.doc),
   };
+}
+
+/** A real file rendered back without any mutation (the generator's base: must mean what the file means). */
+export function renderUnmutated(text: string): string {
+  return new RawDocument(parsedOnce(text).clone()).render();
 }

@@ -58,7 +58,7 @@ export interface DifferentialOptions {
   base: string;
   oracle: ProwOracle;
   known: readonly KnownDivergence[];
-  /** Job files larger than this are not mutated (a variant must stay cheap to load twice). */
+  /** Job files larger than this are not mutated (a variant must stay cheap to load twice); see mutableJobFiles. */
   maxJobFileBytes?: number;
 }
 
@@ -69,6 +69,13 @@ function listYaml(dir: string, out: string[] = []): string[] {
     else if (/\.ya?ml$/.test(entry.name)) out.push(full);
   }
   return out;
+}
+
+/** The real job files the generator mutates: those small enough to load twice per variant cheaply. */
+export function mutableJobFiles(base: string, maxBytes = 12_000): string[] {
+  return listYaml(path.join(base, 'jobs'))
+    .filter((file) => statSync(file).size <= maxBytes)
+    .sort();
 }
 
 /** A scratch tree: prow/config.yaml and jobs/<one file>. */
@@ -100,10 +107,10 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   const started = Date.now();
   const random: Random = seededRandom(options.seed);
   const realConfig = readFileSync(path.join(options.base, 'prow', 'config.yaml'), 'utf8');
-  const jobFiles = listYaml(path.join(options.base, 'jobs'))
-    .filter((file) => statSync(file).size <= (options.maxJobFileBytes ?? 12_000))
-    .sort()
-    .map((file) => ({ name: path.basename(file), text: readFileSync(file, 'utf8') }));
+  const jobFiles = mutableJobFiles(options.base, options.maxJobFileBytes).map((file) => ({
+    name: path.basename(file),
+    text: readFileSync(file, 'utf8'),
+  }));
   const jobKinds = Object.keys(JOB_MUTATIONS);
   const prowKinds = Object.keys(PROW_MUTATIONS);
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'prow-oracle-'));
