@@ -41,6 +41,18 @@ export class ConfigSupersededError extends Error {
 }
 
 /**
+ * How a failed load leaves the load activity. Deterministic failures (the same files fail the same way)
+ * are not retried: ConfigInvalidError (the config breaks a rule) and ConfigInternalError (the loader met an
+ * exception it did not expect) become non-retryable ApplicationFailures of that type. Anything else, e.g.
+ * ConfigReadError (an I/O error that may pass), is rethrown for the activity's retry policy.
+ */
+export function loadFailure(err: unknown): unknown {
+  if (err instanceof Error && (err.name === 'ConfigInvalidError' || err.name === 'ConfigInternalError'))
+    return ApplicationFailure.nonRetryable(err.message, err.name);
+  return err;
+}
+
+/**
  * Activities are thin: they read facts (files, GitHub, Kubernetes), call the pure core in src/, and write.
  * Built by a factory that takes their dependencies, so tests inject doubles.
  */
@@ -82,9 +94,7 @@ export function createActivities(deps: ActivityDeps) {
           error: err,
           sourceRevision: input.sourceRevision,
         });
-        if (err instanceof Error && err.name === 'ConfigInvalidError')
-          throw ApplicationFailure.nonRetryable(err.message, 'ConfigInvalidError');
-        throw err;
+        throw loadFailure(err);
       }
       const presubmitCount = Object.values(config.index.repos).reduce((n, list) => n + list.length, 0);
       deps.metrics?.loadedPresubmitCount.set(presubmitCount);

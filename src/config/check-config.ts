@@ -1,4 +1,4 @@
-import { ConfigInvalidError, ConfigReadError, formatProblem } from './errors';
+import { ConfigInternalError, ConfigInvalidError, ConfigReadError, formatProblem } from './errors';
 import { loadConfig, type LoadOptions } from './load';
 import type { ConfigSource } from './types';
 
@@ -19,7 +19,8 @@ export async function checkConfig(source: ConfigSource, options: LoadOptions = {
     };
   } catch (error) {
     if (error instanceof ConfigInvalidError) return { ok: false, errors: error.problems.map(formatProblem) };
-    if (error instanceof ConfigReadError) return { ok: false, errors: [error.message] };
+    if (error instanceof ConfigReadError || error instanceof ConfigInternalError)
+      return { ok: false, errors: [error.message] };
     throw error;
   }
 }

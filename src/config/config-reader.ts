@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
-import { ConfigReadError } from './errors';
+import { asLoadError, ConfigInternalError, ConfigReadError } from './errors';
 import { eventLoopTurns } from './event-loop-turns';
 import type { ParseCache } from './parse-cache';
 import type { ConfigProblem } from './types';
@@ -23,6 +23,8 @@ export interface DocumentOptions {
  */
 export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
+  /** The file being read or whose content is being processed: an unexpected exception names it. */
+  current: string | undefined;
 
   constructor(private readonly cache?: ParseCache) {}
 
@@ -74,12 +76,19 @@ export class ConfigReader {
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      use(file, bytes && this.decode(file, bytes, kind, options));
+      const doc = bytes && this.decode(file, bytes, kind, options);
+      this.current = file;
+      try {
+        use(file, doc);
+      } catch (error) {
+        throw asLoadError(file, error);
+      }
       await turn();
     }
   }
 
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
+    this.current = file;
     try {
       const bytes = await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
@@ -102,12 +111,14 @@ export class ConfigReader {
     options: DocumentOptions,
   ): ParsedDocument | undefined {
     let parsed: ParsedDocument;
+    this.current = file;
     try {
       parsed = this.cache
         ? this.cache.parse(file, bytes, kind)
         : parseConfigText(decodeConfigText(file, bytes), kind);
     } catch (error) {
-      this.fail(error);
+      if (error instanceof FileProblemError) this.fail(error);
+      else throw new ConfigInternalError(file, error); // a decoder defect: fail closed, naming the file
       return undefined;
     }
     for (const problem of parsed.problems) this.problems.push({ file, ...problem });
@@ -119,6 +130,7 @@ export class ConfigReader {
 
   /** `os.Stat` as Prow does it before reading a path (following links); undefined when missing. */
   async stat(file: string): Promise<import('node:fs').Stats | undefined> {
+    this.current = file;
     try {
       return await fs.stat(file);
     } catch (error) {

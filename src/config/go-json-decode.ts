@@ -1,4 +1,11 @@
-import { NodeKind, type MappingNode, type YamlNode } from './go-yaml-document';
+import {
+  MAX_DEPTH,
+  NodeKind,
+  type AnchoredNode,
+  type MappingNode,
+  type SequenceNode,
+  type YamlNode,
+} from './go-yaml-document';
 import {
   GoYamlError,
   MERGE_TAG,
@@ -13,10 +20,17 @@ import {
  * Decoding a YAML node tree into Go types as Prow does (V14): sigs.k8s.io/yaml turns the go-yaml value
  * into JSON, coercing numbers and booleans to text where the target field is a string, and encoding/json
  * fills the structs: JSON keys match field names exactly or case-insensitively, unknown keys are dropped,
- * `null` leaves a field unset, and a value of the wrong JSON type is an UnmarshalTypeError
+ * and a value of the wrong JSON type is an UnmarshalTypeError
  * (`json: cannot unmarshal string into Go struct field Presubmit.presubmits.always_run of type bool`)
  * after which decoding goes on. go-yaml's own rules apply first: a repeated key keeps the last value, and
  * a merge key `<<` sets the merged keys at its position, overwriting keys that came before it.
+ *
+ * Null (`null`, `~`, an empty value, an empty document) is decoded once, here, as encoding/json does, so
+ * consumers never see it where Go has a typed value: a null struct field is left unset (absent: the zero
+ * value, or nil for a slice, map or pointer; a null after a case-insensitive duplicate key clears it), and
+ * a null or mistyped element of a slice or map is the element's zero value, with a nil slice or map as an
+ * empty one (`presubmits: {org/repo: null}` is a repository with no jobs). Null stays null only inside
+ * untyped (`raw`) JSON.
  *
  * Only the fields the reconciler models are typed; everything else is decoded generically (`raw`), so a
  * YAML-level error anywhere in the file still fails it, as in Prow.
@@ -122,6 +136,10 @@ class Decoder {
   private aliasCount = 0;
   private aliasDepth = 0;
   private readonly expanding = new Set<YamlNode>();
+  /** Aliases being expanded, innermost last (for the depth error). */
+  private readonly aliases: string[] = [];
+  /** Mappings and sequences open in the expanded tree. */
+  private depth = 0;
   private structName = '';
   private readonly fieldStack: string[] = [];
   private readonly location: (string | number)[] = [];
@@ -139,18 +157,36 @@ class Decoder {
   }
 
   /** Follows an alias with go-yaml's self-reference check, running `fn` on the anchored node. */
-  private throughAlias<T>(node: YamlNode, fn: (target: YamlNode) => T): T {
+  private throughAlias<T>(node: YamlNode, fn: (target: AnchoredNode) => T): T {
     if (node.kind !== NodeKind.Alias) return fn(node);
     if (this.expanding.has(node.target))
       throw new GoYamlError(`yaml: anchor '${node.name}' value contains itself`);
     this.expanding.add(node.target);
+    this.aliases.push(node.name);
     this.aliasDepth++;
     try {
       this.count();
       return fn(node.target);
     } finally {
       this.aliasDepth--;
+      this.aliases.pop();
       this.expanding.delete(node.target);
+    }
+  }
+
+  /**
+   * Enters one level of the expanded tree. The parser bounds the nesting of the text; aliases nest
+   * anchored trees inside each other, so the expanded tree is bounded here too: the decoder is recursive
+   * and must not run out of stack (30 anchors each aliasing the last inside 900 levels nest 27,000 deep).
+   * Callers leave with `this.depth--` in a finally block (no closure: each frame counts).
+   */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      this.depth--;
+      const alias = this.aliases[this.aliases.length - 1];
+      throw new GoYamlError(
+        `yaml: nesting exceeded maxDepth (${MAX_DEPTH})${alias === undefined ? '' : ` while expanding alias '${alias}'`}`,
+      );
     }
   }
 
@@ -166,36 +202,48 @@ class Decoder {
   decode(node: YamlNode | undefined, t: GoType): unknown {
     if (!node) return undefined;
     this.count();
-    return this.throughAlias(node, (n) => {
-      switch (n.kind) {
-        case NodeKind.Scalar:
-          return this.scalar(resolveScalar(n.value, n.tag, n.plain), t);
-        case NodeKind.Mapping:
-          if (t.kind === 'struct') return this.struct(n, t);
-          if (t.kind === 'map') return this.map(n, t.elem);
-          if (t.kind === 'raw') return this.map(n, t);
-          this.typeError('object', t);
-          this.map(n, { kind: 'raw' });
-          return undefined;
-        case NodeKind.Sequence: {
-          if (t.kind !== 'slice' && t.kind !== 'raw') {
-            this.typeError('array', t);
-            for (const child of n.children) this.decode(child, { kind: 'raw' });
-            return undefined;
-          }
-          const elem: GoType = t.kind === 'slice' ? t.elem : t;
-          return n.children.map((child, index) => {
-            this.location.push(index);
-            const value = this.decode(child, elem);
-            this.location.pop();
-            // A null element of a typed slice is the element's zero value.
-            return value === undefined && elem.kind !== 'raw' ? zeroValue(elem) : value;
-          });
-        }
-        default:
-          throw new Error('unreachable: alias resolved above');
-      }
+    if (node.kind !== NodeKind.Alias) return this.value(node, t);
+    return this.throughAlias(node, (n) => this.value(n, t));
+  }
+
+  private value(n: AnchoredNode, t: GoType): unknown {
+    if (n.kind === NodeKind.Scalar) return this.scalar(resolveScalar(n.value, n.tag, n.plain), t);
+    this.enter();
+    try {
+      if (n.kind === NodeKind.Sequence) return this.sequence(n, t);
+      if (t.kind === 'struct') return this.struct(n, t);
+      if (t.kind === 'map') return this.map(n, t.elem);
+      if (t.kind === 'raw') return this.map(n, t);
+      this.typeError('object', t);
+      this.map(n, { kind: 'raw' });
+      return undefined;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private sequence(n: SequenceNode, t: GoType): unknown {
+    if (t.kind !== 'slice' && t.kind !== 'raw') {
+      this.typeError('array', t);
+      for (const child of n.children) this.decode(child, { kind: 'raw' });
+      return undefined;
+    }
+    const elem: GoType = t.kind === 'slice' ? t.elem : t;
+    return n.children.map((child, index) => {
+      this.location.push(index);
+      const value = this.decode(child, elem);
+      this.location.pop();
+      // A null (or mistyped) element of a slice is the element's zero value.
+      return value === undefined ? zeroValue(elem) : value;
     });
+  }
+
+  /** A node that sigs.k8s.io/yaml turns into JSON null (`null`, `~`, an empty value), through aliases. */
+  private isNull(node: YamlNode): boolean {
+    const target = node.kind === NodeKind.Alias ? node.target : node;
+    return (
+      target.kind === NodeKind.Scalar && resolveScalar(target.value, target.tag, target.plain).kind === 'null'
+    );
   }
 
   private scalar(s: GoScalar, t: GoType): unknown {
@@ -269,6 +317,16 @@ class Decoder {
   }
 
   private merge(entries: Map<string, YamlNode>, value: YamlNode): void {
+    // Merged maps may merge others in turn, one anchor inside the next: bounded like nesting.
+    this.enter();
+    try {
+      this.mergeValue(entries, value);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private mergeValue(entries: Map<string, YamlNode>, value: YamlNode): void {
     const wantMap = (): never => {
       throw new GoYamlError('yaml: map merge requires map or sequence of maps as the value');
     };
@@ -299,7 +357,8 @@ class Decoder {
       this.location.push(key);
       const decoded = this.decode(value, elem);
       this.location.pop();
-      setKey(out, key, decoded === undefined ? (elem.kind === 'raw' ? null : zeroValue(elem)) : decoded);
+      // A null (or mistyped) value is stored as the element's zero value: the key stays, as in Go.
+      setKey(out, key, decoded === undefined ? zeroValue(elem) : decoded);
     }
     return out;
   }
@@ -311,15 +370,20 @@ class Decoder {
       this.location.push(field ?? key);
       if (field === undefined) {
         const raw = this.decode(value, { kind: 'raw' });
-        if (t.open) setKey(out, key, raw);
+        // An unmodeled field of an open struct is a pointer, slice or map in Go: null leaves it unset.
+        if (t.open && raw !== null) setKey(out, key, raw);
       } else {
         const savedStruct = this.structName;
         this.structName = t.name.slice(t.name.indexOf('.') + 1);
         this.fieldStack.push(field);
-        const decoded = this.decode(value, t.fields[field] as GoType);
+        const fieldType = t.fields[field] as GoType;
+        const decoded = this.decode(value, fieldType);
         this.fieldStack.pop();
         this.structName = savedStruct;
-        if (decoded !== undefined) out[field] = decoded;
+        if (decoded !== undefined && decoded !== null) out[field] = decoded;
+        // encoding/json: null sets a slice, map, pointer or interface to nil (undoing an earlier key that
+        // matched the same field case-insensitively) and leaves a scalar or struct as it was.
+        else if (nilable(fieldType) && this.isNull(value)) delete out[field];
       }
       this.location.pop();
     }
@@ -327,7 +391,11 @@ class Decoder {
   }
 }
 
-/** The zero value Go leaves for a null element of a typed slice or map. */
+/**
+ * The value Go leaves for a null or mistyped element of a slice or map, as consumers see it: a nil slice
+ * or map is an empty one (Go ranges over both alike, so `presubmits: {org/repo: null}` is a repository
+ * without jobs), a nil interface is null, a duration (a nil *Duration) is unset.
+ */
 function zeroValue(t: GoType): unknown {
   switch (t.kind) {
     case 'string':
@@ -337,10 +405,20 @@ function zeroValue(t: GoType): unknown {
     case 'int':
       return 0;
     case 'struct':
+    case 'map':
       return {};
-    default:
+    case 'slice':
+      return [];
+    case 'duration':
+      return undefined;
+    case 'raw':
       return null;
   }
+}
+
+/** Go kinds that JSON null sets to nil rather than leaving alone. */
+function nilable(t: GoType): boolean {
+  return t.kind === 'slice' || t.kind === 'map' || t.kind === 'raw' || t.kind === 'duration';
 }
 
 export interface DecodedDocument<T> {

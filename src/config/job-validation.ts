@@ -18,10 +18,8 @@ import type { Brancher } from './types';
  *   OAuth scheme rule is checked), media type syntax in `gcs_configuration.mediaTypes`, GCS bucket URLs.
  * - Periodic `cron` expressions are not parsed (only the cron / interval / minimum_interval rules and
  *   duration syntax are checked); `ValidateRefs` (duplicate extra refs) is not run.
- * - Component settings (V11: Tide, Deck, Gerrit, Gangway, Moonraker, Slack reporter, managed webhooks,
- *   branch protection, Tide merge types) are not typed or validated, except the plank controller's
- *   `max_concurrency`, `max_goroutines`, `report_template(s)` exclusivity and decoration defaults; the Go
- *   templates (`job_url_template`, `report_templates`) are not parsed.
+ * - Component settings (V11) are checked in component-validation.ts, with its own known gaps (Go
+ *   templates, URLs and label selectors are not parsed).
  * - Supplemental Prow configs: only the rule that they may set nothing but `branch-protection`,
  *   `slack_reporter_configs` and `tide.queries`/`tide.merge_method` is checked, not the merge itself.
  * - The plugin config: only `triggers:` is typed; plugin validation (`Configuration.Validate`) is not run.

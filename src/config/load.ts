@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../log';
 import { ConfigReader } from './config-reader';
 import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
-import { ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
+import { asLoadError, ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
 import { eventLoopTurns } from './event-loop-turns';
 import { buildPresubmitIndex } from './index-model';
 import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
@@ -109,8 +109,10 @@ function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name:
   defaulter: (job: T) => Defaulted<D>,
   regexError: (name: string, job: D) => string | undefined,
 ): D[] {
-  return list.map(({ job, file }) => {
-    const defaulted = defaulter(job);
+  return list.map((sourced) => {
+    const file = sourced.file;
+    reader.current = file;
+    const defaulted = defaulter(sourced.job);
     const name = defaulted.job.name;
     const where = name ? { file, job: name } : { file };
     if (defaulted.error) reader.add({ ...where, message: defaulted.error });
@@ -202,7 +204,9 @@ export async function loadPresubmits(
       triggers,
       ...(configVersion ? { configVersion } : {}),
     };
-  } catch (error) {
+  } catch (thrown) {
+    // Anything unexpected (a defect, a TypeError) fails the load as an internal error naming the file.
+    const error = asLoadError(reader.current ?? source.configPath, thrown);
     if (error instanceof ConfigInvalidError) {
       logger.error('config invalid', {
         problems: error.problems.length,
@@ -210,6 +214,8 @@ export async function loadPresubmits(
       });
     } else if (error instanceof ConfigReadError) {
       logger.warn('config read failed, may pass on retry', { path: error.path, code: error.code });
+    } else {
+      logger.error('config load failed with an internal error', { error: thrown });
     }
     throw error;
   } finally {

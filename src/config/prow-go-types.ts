@@ -215,6 +215,14 @@ const refsType = struct('v1.Refs', {
   blobless_fetch: bool,
 });
 
+const rerunAuthConfigType = struct('v1.RerunAuthConfig', {
+  allow_anyone: bool,
+  github_team_ids: slice(int),
+  github_team_slugs: raw,
+  github_users: strings,
+  github_orgs: strings,
+});
+
 /** JobBase with its embedded UtilityConfig, as the fields of the job struct that embeds it. */
 const jobBaseFields: Record<string, GoType> = {
   name: str,
@@ -229,13 +237,7 @@ const jobBaseFields: Record<string, GoType> = {
   tekton_pipeline_run_spec: raw,
   annotations: stringMap,
   reporter_config: raw,
-  rerun_auth_config: struct('v1.RerunAuthConfig', {
-    allow_anyone: bool,
-    github_team_ids: slice(int),
-    github_team_slugs: raw,
-    github_users: strings,
-    github_orgs: strings,
-  }),
+  rerun_auth_config: rerunAuthConfigType,
   hidden: bool,
   prowjob_defaults: prowJobDefaultType,
   job_queue_name: str,
@@ -336,7 +338,114 @@ const prowConfigFields: Record<string, GoType> = {
   ),
   default_job_timeout: duration,
   disabled_clusters: strings,
+  ...componentFields(),
 };
+
+/**
+ * The component settings Prow's `config.Load` validates (V11; component-validation.ts), typed as far as
+ * the checks read them. The structs are `open`: the fields not modeled here are kept as plain JSON, so a
+ * supplemental Prow config setting one is still seen.
+ */
+function componentFields(): Record<string, GoType> {
+  const open = (name: string, fields: Record<string, GoType>): GoStruct => struct(name, fields, true);
+  return {
+    deck: open('config.Deck', {
+      spyglass: open('config.Spyglass', {
+        lenses: slice(open('config.LensFileConfig', { required_files: strings, optional_files: strings })),
+        viewers: map(strings),
+        size_limit: int64,
+        gcs_browser_prefix: str,
+        gcs_browser_prefixes: stringMap,
+        gcs_browser_prefixes_by_bucket: stringMap,
+        bucket_aliases: stringMap,
+      }),
+      tide_update_period: duration,
+      hidden_repos: strings,
+      rerun_auth_configs: map(rerunAuthConfigType),
+      default_rerun_auth_configs: slice(
+        struct('config.DefaultRerunAuthConfigEntry', {
+          repo: str,
+          cluster: str,
+          rerun_auth_configs: rerunAuthConfigType,
+        }),
+      ),
+      skip_storage_path_validation: bool,
+      additional_allowed_buckets: strings,
+    }),
+    gerrit: open('config.Gerrit', {
+      tick_interval: duration,
+      ratelimit: int,
+      deck_url: str,
+      allowed_presubmit_trigger_re: str,
+    }),
+    gangway: open('config.Gangway', {
+      allowed_api_clients: slice(
+        struct('config.AllowedApiClient', {
+          gcp: struct('config.ApiClientGcp', {
+            endpoint_api_consumer_type: str,
+            endpoint_api_consumer_number: str,
+          }),
+          allowed_jobs_filters: slice(struct('config.AllowedJobsFilter', { tenant_id: str })),
+        }),
+      ),
+    }),
+    moonraker: open('config.Moonraker', { client_timeout: duration }),
+    slack_reporter_configs: map(
+      open('config.SlackReporter', {
+        job_types_to_report: strings,
+        host: str,
+        channel: str,
+        job_states_to_report: strings,
+        report_template: str,
+      }),
+    ),
+    managed_webhooks: open('config.ManagedWebhooks', {
+      respect_legacy_global_token: bool,
+      auto_accept_invitation: bool,
+      // time.Time's UnmarshalJSON takes an RFC 3339 string: checked by the validation.
+      org_repo_config: map(open('config.ManagedWebhookInfo', { token_created_after: str })),
+    }),
+    tide: open('config.Tide', {
+      sync_period: duration,
+      status_update_period: duration,
+      max_goroutines: int,
+      github_merge_blocks_policy: stringMap,
+      queries: slice(
+        open('config.TideQuery', {
+          orgs: strings,
+          repos: strings,
+          excludedRepos: strings,
+          labels: strings,
+          missingLabels: strings,
+          excludedBranches: strings,
+          includedBranches: strings,
+        }),
+      ),
+      // TideOrgMergeType's UnmarshalJSON takes a merge type or a map of repos: read by the validation.
+      merge_method: map(raw),
+      merge_commit_template: map(open('config.TideMergeCommitTemplate', { title: str, body: str })),
+      target_url: str,
+      target_urls: stringMap,
+      pr_status_base_url: str,
+      pr_status_base_urls: stringMap,
+    }),
+    github_reporter: open('config.GitHubReporter', { job_types_to_report: strings }),
+    'branch-protection': open('config.BranchProtection', { exclude: strings, include: strings }),
+    jenkins_operators: slice(
+      open('config.JenkinsOperator', {
+        job_url_template: str,
+        report_template: str,
+        report_templates: stringMap,
+        max_concurrency: int,
+        max_goroutines: int,
+        label_selector: str,
+      }),
+    ),
+    pubsub_subscriptions: map(strings),
+    pubsub_triggers: raw,
+    github: open('config.GitHubOptions', { link_url: str }),
+  };
+}
 
 /** The Prow config file (`--config-path`): ProwConfig with the job config inline. */
 export const prowConfigFileType = struct('config.Config', { ...prowConfigFields, ...jobConfigFields });
