@@ -46,7 +46,7 @@ export interface DifferentialReport {
   bothRefuse: number;
   byKind: Record<string, number>;
   known: Record<string, number>;
-  /** Unexplained divergences: the first of each (kind, divergence) with its minimal repro, then a count. */
+  /** Unexplained divergences: the first of each class (see signature) with its minimal repro, then a count. */
   unexplained: (Found & { repro: string; count: number })[];
   seconds: number;
 }
@@ -223,10 +223,11 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
         };
         const known = options.known.find((k) => k.matches(record));
         if (known) {
-          report.known[known.name] = (report.known[known.name] ?? 0) + 1;
+          const key = `${known.name} [${known.owner}]`;
+          report.known[key] = (report.known[key] ?? 0) + 1;
           continue;
         }
-        const same = report.unexplained.find((u) => u.kind === record.kind && u.divergence === found);
+        const same = report.unexplained.find((u) => signature(u) === signature(record));
         if (same) {
           same.count++;
           continue;
@@ -241,6 +242,20 @@ export async function runDifferential(options: DifferentialOptions): Promise<Dif
   return report;
 }
 
+/**
+ * What makes two divergences the same for the report: how they differ and Prow's message with paths,
+ * quoted values and numbers taken out (one repro per class, not one per variant).
+ */
+function signature(found: Found): string {
+  const message = (found.prow.error ?? found.prow.panic ?? found.ours.crash ?? found.ours.error ?? '')
+    .split('\n')[0]
+    ?.replace(/\/\S+/g, 'PATH')
+    .replace(/"[^"]*"|'[^']*'|\[[^\]]*\]/g, 'Q')
+    .replace(/\b(?:presubmits|postsubmits|periodics|pre|post)\b/g, 'JOBS')
+    .replace(/\d+/g, 'N');
+  return `${found.divergence}: ${message}`;
+}
+
 /** The report as the test prints it. */
 export function formatReport(report: DifferentialReport): string {
   const lines = [
@@ -253,7 +268,7 @@ export function formatReport(report: DifferentialReport): string {
   for (const [name, n] of Object.entries(report.known)) lines.push(`  known divergence (${n}): ${name}`);
   for (const u of report.unexplained) {
     lines.push(
-      `  DIVERGENCE (${u.count}× ${u.kind}: ${u.divergence}) ${u.change}`,
+      `  DIVERGENCE (${u.count}×: ${u.divergence}) ${u.kind}: ${u.change}`,
       ...describeDivergence(u.prow, u.ours)
         .split('\n')
         .map((l) => `    ${l}`),

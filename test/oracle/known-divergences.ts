@@ -1,8 +1,47 @@
-import type { KnownDivergence } from './differential';
+import type { Found, KnownDivergence } from './differential';
 
 /**
- * Divergences from Prow's loader that are known and assigned, each matched by what it is (the mutation and
- * the two verdicts), never by "any error". The differential test counts them separately; anything else
- * fails it. The list is meant to be empty.
+ * Divergences from Prow's loader that are known and assigned, each matched by what it is (Prow's exact
+ * error class, with ours loading), never by "any error". The differential test counts them separately and
+ * prints the counts; anything else fails it. Each entry says who fixes it; the list is meant to shrink to
+ * nothing.
  */
-export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [];
+const prowRefusesWeLoad = (found: Found, pattern: RegExp): boolean =>
+  found.divergence === 'prow refuses, we load' && pattern.test(found.prow.error ?? '');
+
+export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
+  {
+    // sigs.k8s.io/yaml turns a YAML bool or number into a JSON string only where it can follow the Go
+    // target type, and it follows a promoted field only to the embedded struct (t.Field(f.index[0])), so
+    // the target is lost at JobBase, UtilityConfig, Reporter, Brancher, RegexpChangeMatcher, and at the top of
+    // config.yaml (Config embeds ProwConfig and JobConfig). There, and everywhere below (spec, labels,
+    // decoration_config, tide, plank…), `name: 123`, `context: 1`, `branches: [1]`, `image: no`,
+    // `prowjob_namespace: 123` are type errors in Prow; our decoder converts them everywhere. Only
+    // trigger, rerun_command, periodic cron/interval and job-file presets convert in Prow.
+    name: 'string coercion where sigs.k8s.io/yaml loses the target type (promoted fields, config.yaml)',
+    owner: 'decoder (src/config/go-json-decode.ts)',
+    matches: (found) =>
+      prowRefusesWeLoad(
+        found,
+        /json: cannot unmarshal (bool|number) into Go struct field \S*\.(JobBase|UtilityConfig|Reporter|Brancher|RegexpChangeMatcher|ProwConfig|JobConfig)\.\S* of type string/,
+      ),
+  },
+  {
+    // Documented gap (README, job-validation.ts): parts of the config the reconciler does not model are
+    // decoded generically, so their Go types and formats are not checked: Kubernetes resource quantities
+    // and branch-protection policies.
+    name: 'untyped parts: resource quantities and branch-protection types are not checked',
+    owner: 'known gap (README "Known differences")',
+    matches: (found) =>
+      prowRefusesWeLoad(
+        found,
+        /while decoding JSON: (quantities must match the regular expression|json: cannot unmarshal \w+ into Go struct field \S*ProwConfig\.branch-protection\S* of type )/,
+      ),
+  },
+  {
+    // Documented gap: only the OAuth scheme rule of clone_uri is checked, not Go's url.Parse.
+    name: 'clone_uri is not parsed as a URL',
+    owner: 'known gap (README "Known differences")',
+    matches: (found) => prowRefusesWeLoad(found, /couldn't parse uri from clone_uri: parse /),
+  },
+];
