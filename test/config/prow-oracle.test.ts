@@ -46,7 +46,7 @@ if (!available && !required) {
     const ours = await ourVerdict({ configPath, jobConfigPath });
     expect(prow).toMatchObject({ ok: true, presubmits: 2261 });
     expect(divergence(prow, ours) && describeDivergence(prow, ours)).toBeUndefined();
-  });
+  }, 300_000);
 
   it("renders the real files it mutates without changing Prow's reading of them", async () => {
     const scratch = mkdtempSync(path.join(os.tmpdir(), 'prow-oracle-identity-'));
@@ -75,7 +75,7 @@ if (!available && !required) {
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 
   it(`agrees with Prow on ${VARIANTS} generated variants of it`, async () => {
     const report = await runDifferential({
