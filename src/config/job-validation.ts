@@ -1,4 +1,5 @@
 import type { DecodedPeriodic, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
+import { cronError } from './cron';
 import { validateJobBase, type JobType } from './job-base-validation';
 import { goList } from './kubernetes-names';
 import { branchListPattern, matchesUnanchored } from './re2';
@@ -15,8 +16,7 @@ import { branchListPattern, matchesUnanchored } from './re2';
  *   security context, …); a wrong type elsewhere in a pod spec, or an unknown field there, is kept.
  * - Tekton `pipeline_run_spec` checks (PROW_EXTRA_GIT_REF_* usage), `clone_uri` URL parsing (only the
  *   OAuth scheme rule is checked), media type syntax in `gcs_configuration.mediaTypes`, GCS bucket URLs.
- * - Periodic `cron` expressions are not parsed (only the cron / interval / minimum_interval rules and
- *   duration syntax are checked); `ValidateRefs` (duplicate extra refs) is not run.
+ * - `ValidateRefs` (duplicate extra refs) is not run.
  * - Component settings (V11) are checked in component-validation.ts, with its own known gaps (Go
  *   templates, URLs and label selectors are not parsed).
  * - Supplemental Prow configs: only the rule that they may set nothing but `branch-protection`,
@@ -379,7 +379,7 @@ const goDuration = /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|�
 const durationError = (value: string): string | undefined =>
   goDuration.test(value) ? undefined : `time: invalid duration ${quote(value)}`;
 
-/** validatePeriodics (V11), cron expressions excepted (a known gap). */
+/** validatePeriodics (V11). */
 export function validatePeriodics(
   jobs: readonly DecodedPeriodic[],
   settings: ValidationSettings,
@@ -420,6 +420,9 @@ export function periodicChecker(
       at(`at least one of cron, interval, or minimum_interval must be set in periodic ${name}`);
       return problems;
     }
+    const cron = job.cron ? cronError(job.cron) : undefined;
+    if (cron && 'error' in cron) at(`invalid cron string ${job.cron} in periodic ${name}: ${cron.error}`);
+    if (cron && 'panic' in cron) at(cron.panic);
     const interval = job.interval ? durationError(job.interval) : undefined;
     if (interval) at(`cannot parse duration for ${name}: ${interval}`);
     const retry = job.retry ? durationError(job.retry.interval ?? '') : undefined;
