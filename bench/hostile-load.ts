@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../src/project-root';
@@ -16,7 +16,10 @@ import { describeRun, runHostileLoad } from './support/hostile-run';
  */
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2));
-  const base = path.join(projectRoot, '..', 'shared', 'data', 'kubernetes-prow-config', 'config');
+  // The checkout's sibling, or a git worktree's (/work/wt/<name>) sibling's.
+  const base = [path.join(projectRoot, '..'), path.join(projectRoot, '..', '..')]
+    .map((dir) => path.join(dir, 'shared', 'data', 'kubernetes-prow-config', 'config'))
+    .find((dir) => existsSync(dir)) as string;
   const cases = [
     ...HOSTILE_CASES,
     {

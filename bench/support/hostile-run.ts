@@ -77,7 +77,8 @@ export function runHostileLoad(source: ConfigSource, timeoutMs = 120_000): Promi
       clearTimeout(timer);
       polling = false;
       const lines = stdout.trim().split('\n');
-      const last = lines.length > 1 ? (JSON.parse(lines[lines.length - 1] as string) as ProbeResult) : undefined;
+      const last =
+        lines.length > 1 ? (JSON.parse(lines[lines.length - 1] as string) as ProbeResult) : undefined;
       resolve({
         ...(last ? { probe: last } : {}),
         exit: { code, signal },

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const lines = failure.message.split('\n');
     result = {
       outcome: failure.type === 'ConfigInvalidError' ? 'invalid' : 'error',
-      problems: lines.slice(0, 5).map((line) => (line.length > 600 ? `${line.slice(0, 600)}…` : line)),
+      problems: lines.slice(0, 5).map((line) => (line.length > 1_200 ? `${line.slice(0, 1_200)}…` : line)),
       problemCount: lines.length,
     };
   }
@@ -73,7 +73,9 @@ async function main(): Promise<void> {
     ms: Math.round(ms),
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     maxBlockMs: Math.round(loop.max / 1e6),
-    metrics: text.split('\n').filter((line) => /^status_reconciler_config_(last_load_successful|load_failures)/.test(line)),
+    metrics: text
+      .split('\n')
+      .filter((line) => /^status_reconciler_config_(last_load_successful|load_failures)/.test(line)),
   };
   process.stdout.write(`${JSON.stringify(probe)}\n`);
   server.close();

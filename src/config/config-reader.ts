@@ -17,6 +17,11 @@ const READ_AHEAD = 16;
  * wrongly typed values); the load fails on the first, and listing more only costs memory and log lines.
  */
 export const MAX_LISTED_PROBLEMS = 1_000;
+/**
+ * Problem messages are cut at this length: a message quotes the value it is about (a 4 MB label key), and
+ * the load's failure is logged and recorded in the run's Temporal history, whose payloads are limited.
+ */
+export const MAX_PROBLEM_LENGTH = 1_000;
 
 export interface DocumentOptions {
   /** Decompress gzip content (the Prow and job configs, V2). */
@@ -39,6 +44,17 @@ export class ConfigReader {
 
   /** Records a problem; beyond MAX_LISTED_PROBLEMS only that there were more. */
   add(problem: ConfigProblem): void {
+    const cut = (text: string): string =>
+      text.length > MAX_PROBLEM_LENGTH
+        ? `${text.slice(0, MAX_PROBLEM_LENGTH)}… (${text.length} characters)`
+        : text;
+    if (problem.message.length > MAX_PROBLEM_LENGTH || (problem.field?.length ?? 0) > MAX_PROBLEM_LENGTH) {
+      problem = {
+        ...problem,
+        message: cut(problem.message),
+        ...(problem.field ? { field: cut(problem.field) } : {}),
+      };
+    }
     if (this.problems.length < MAX_LISTED_PROBLEMS) this.problems.push(problem);
     else if (this.problems.length === MAX_LISTED_PROBLEMS) {
       this.problems.push({
@@ -166,7 +182,8 @@ export class ConfigReader {
     options: DocumentOptions,
     kind: DocumentKind,
   ): ParsedDocument | undefined {
-    if ((kind === 'job' || kind === 'prow') && !this.jobBudget.admit(file, parsed.value, this)) return undefined;
+    if ((kind === 'job' || kind === 'prow') && !this.jobBudget.admit(file, parsed.value, this))
+      return undefined;
     for (const problem of parsed.problems) this.add({ file, ...problem });
     if (options.required && parsed.value === undefined && parsed.problems.length === 0) {
       this.add({ file, message: `${file} is empty` });

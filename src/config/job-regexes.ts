@@ -84,7 +84,10 @@ export function presubmitRegexProblem(
     job.trigger === defaultTriggerFor(name) &&
     job.rerun_command === defaultRerunCommandFor(name);
   if (defaulted) return jobRegexProblem(name, job);
-  const trigger = within(`could not compile trigger regex for ${name}: `, compileError(job.trigger, 'trigger'));
+  const trigger = within(
+    `could not compile trigger regex for ${name}: `,
+    compileError(job.trigger, 'trigger'),
+  );
   if (trigger) return trigger;
   if (!matchesUnanchored(job.trigger, job.rerun_command)) {
     return {

@@ -200,10 +200,36 @@ class BrancherGroup {
   }
 }
 
-function addTo(groups: Map<string, BrancherGroup>, key: string, m: Member): void {
-  let group = groups.get(key);
-  if (!group) groups.set(key, (group = new BrancherGroup()));
-  group.add(m);
+/**
+ * Members by a key (context or name). Most keys have one member, which can conflict with nothing; a key's
+ * index (BrancherGroup) is built only when it has more.
+ */
+class Groups {
+  private readonly lists = new Map<string, Member[]>();
+  private readonly indexes = new Map<string, BrancherGroup>();
+
+  add(key: string, m: Member): void {
+    const list = this.lists.get(key);
+    if (list) list.push(m);
+    else this.lists.set(key, [m]);
+  }
+
+  /** The index of a key with more than one member, or undefined. */
+  group(key: string): BrancherGroup | undefined {
+    const list = this.lists.get(key);
+    if (!list || list.length < 2) return undefined;
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = new BrancherGroup();
+      for (const m of list) index.add(m);
+      this.indexes.set(key, index);
+    }
+    return index;
+  }
+
+  keys(): IterableIterator<string> {
+    return this.lists.keys();
+  }
 }
 
 /** validateReporting. */
@@ -258,11 +284,11 @@ function* branchedJobProblems<J extends BranchedJob>(
 ): Generator<void, JobListProblem[]> {
   const problems: JobListProblem[] = [];
   const members: Member[] = [];
-  const byContext = new Map<string, BrancherGroup>();
+  const byContext = new Groups();
   for (const [index, job] of jobs.entries()) {
     const m = member(job, index);
     members.push(m);
-    addTo(byContext, job.context ?? '', m);
+    byContext.add(job.context ?? '', m);
     if (index % 1000 === 999) yield;
   }
   const skips = new SkipMatcher();
@@ -276,7 +302,7 @@ function* branchedJobProblems<J extends BranchedJob>(
       };
       if (!truncated) {
         const context = job.context ?? '';
-        for (const other of (byContext.get(context) as BrancherGroup).intersectingOthers(j, skips)) {
+        for (const other of byContext.group(context)?.intersectingOthers(j, skips) ?? []) {
           if (++conflicts > MAX_CONTEXT_CONFLICTS) {
             truncated = true;
             break;
@@ -298,13 +324,13 @@ function* branchedJobProblems<J extends BranchedJob>(
       });
     }
     const duplicates: string[] = [];
-    const byName = new Map<string, BrancherGroup>();
+    const byName = new Groups();
     for (const [index, m] of members.entries()) {
-      addTo(byName, m.name, m);
+      byName.add(m.name, m);
       if (index % 1000 === 999) yield;
     }
-    for (const [name, group] of byName) {
-      if (group.anyIntersect(skips)) duplicates.push(name);
+    for (const name of byName.keys()) {
+      if (byName.group(name)?.anyIntersect(skips)) duplicates.push(name);
       yield;
     }
     if (duplicates.length > 0) {

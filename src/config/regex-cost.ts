@@ -93,7 +93,7 @@ export function regexCost(pattern: string): RegexCost {
     frame.current += size;
     frame.last = size;
   };
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i] as string;
     switch (c) {
       case '\\': {
