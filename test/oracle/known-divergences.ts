@@ -54,7 +54,7 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
         /while decoding JSON: json: cannot unmarshal \w+ into Go struct field \S*\.(ProwConfig\.deck\.|ProwConfig\.sinker\.|ProwConfig\.tide\.TideGitHubConfig\.context_options\.|JobBase\.reporter_config|JobBase\.rerun_auth_config|JobBase\.UtilityConfig\.extra_refs\.(workdir|path_alias|base_sha|skip_submodules|clone_depth|skip_fetch_head)|JobConfig\.presets\.(env\.valueFrom|volumes\.)|JobBase\.spec\.containers\.securityContext\.)\S* of type /,
       ) ||
       (found.file === 'prow config' &&
-        /^sinker\./.test(found.change) &&
+        /^\.?sinker\./.test(found.change) &&
         prowRefusesWeLoad(found, /while decoding JSON: time: invalid duration /)),
   },
   {
