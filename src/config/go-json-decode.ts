@@ -55,6 +55,12 @@ export interface GoStruct {
   fields: Record<string, GoType>;
   /** Keep keys the port does not model (a partially modeled Kubernetes type) instead of dropping them. */
   open?: boolean;
+  /**
+   * Fields promoted from an embedded struct (JobBase, Brancher, Reporter…; every field of config.Config).
+   * sigs.k8s.io/yaml follows such a field only to the embedded struct (`t.Field(f.index[0])`), so below it
+   * the target type is lost and a YAML bool or number is not turned into a string: a type error there.
+   */
+  promoted?: ReadonlySet<string>;
 }
 
 /** One UnmarshalTypeError (or a rejected duration), located by its path in the decoded value. */
@@ -141,6 +147,8 @@ class Decoder {
   /** Mappings and sequences open in the expanded tree. */
   private depth = 0;
   private structName = '';
+  /** False below a promoted field: sigs.k8s.io/yaml no longer knows the target type (GoStruct.promoted). */
+  private targetKnown = true;
   private readonly fieldStack: string[] = [];
   private readonly location: (string | number)[] = [];
 
@@ -247,7 +255,7 @@ class Decoder {
   }
 
   private scalar(s: GoScalar, t: GoType): unknown {
-    if (t.kind === 'string') return goScalarText(s);
+    if (t.kind === 'string' && (this.targetKnown || s.kind === 'string')) return goScalarText(s);
     if (s.kind === 'null') return t.kind === 'raw' ? null : undefined;
     checkMarshalable(s);
     switch (t.kind) {
@@ -377,7 +385,10 @@ class Decoder {
         this.structName = t.name.slice(t.name.indexOf('.') + 1);
         this.fieldStack.push(field);
         const fieldType = t.fields[field] as GoType;
+        const targetKnown = this.targetKnown;
+        if (t.promoted?.has(field)) this.targetKnown = false;
         const decoded = this.decode(value, fieldType);
+        this.targetKnown = targetKnown;
         this.fieldStack.pop();
         this.structName = savedStruct;
         if (decoded !== undefined && decoded !== null) out[field] = decoded;

@@ -57,6 +57,8 @@ const volume = struct(
   },
   true,
 );
+// v1.Volume embeds VolumeSource (GoStruct.promoted).
+volume.promoted = new Set(['secret', 'configMap', 'hostPath', 'emptyDir']);
 const toleration = struct('v1.Toleration', {
   key: str,
   operator: str,
@@ -261,30 +263,44 @@ const brancherAndMatcher: Record<string, GoType> = {
   jenkins_spec: struct('config.JenkinsSpec', { github_branch_source_job: bool }),
 };
 
-export const presubmitType = struct('config.Presubmit', {
-  ...jobBaseFields,
-  always_run: bool,
-  optional: bool,
-  trigger: str,
-  rerun_command: str,
-  run_before_merge: bool,
-  ...brancherAndMatcher,
-});
+/** The fields a job struct gets from its embedded JobBase, Brancher, RegexpChangeMatcher and Reporter. */
+const promotedJobFields: ReadonlySet<string> = new Set(
+  [...Object.keys(jobBaseFields), ...Object.keys(brancherAndMatcher)].filter((f) => f !== 'jenkins_spec'),
+);
 
-export const postsubmitType = struct('config.Postsubmit', {
-  ...jobBaseFields,
-  always_run: bool,
-  ...brancherAndMatcher,
-});
+export const presubmitType: GoStruct = {
+  ...struct('config.Presubmit', {
+    ...jobBaseFields,
+    always_run: bool,
+    optional: bool,
+    trigger: str,
+    rerun_command: str,
+    run_before_merge: bool,
+    ...brancherAndMatcher,
+  }),
+  promoted: promotedJobFields,
+};
 
-export const periodicType = struct('config.Periodic', {
-  ...jobBaseFields,
-  interval: str,
-  minimum_interval: str,
-  cron: str,
-  tags: strings,
-  retry: struct('config.Retry', { run_all: bool, attempts: int, interval: str }),
-});
+export const postsubmitType: GoStruct = {
+  ...struct('config.Postsubmit', {
+    ...jobBaseFields,
+    always_run: bool,
+    ...brancherAndMatcher,
+  }),
+  promoted: promotedJobFields,
+};
+
+export const periodicType: GoStruct = {
+  ...struct('config.Periodic', {
+    ...jobBaseFields,
+    interval: str,
+    minimum_interval: str,
+    cron: str,
+    tags: strings,
+    retry: struct('config.Retry', { run_all: bool, attempts: int, interval: str }),
+  }),
+  promoted: new Set(Object.keys(jobBaseFields)),
+};
 
 export const presetType = struct('config.Preset', {
   labels: stringMap,
@@ -448,7 +464,11 @@ function componentFields(): Record<string, GoType> {
 }
 
 /** The Prow config file (`--config-path`): ProwConfig with the job config inline. */
-export const prowConfigFileType = struct('config.Config', { ...prowConfigFields, ...jobConfigFields });
+export const prowConfigFileType: GoStruct = {
+  ...struct('config.Config', { ...prowConfigFields, ...jobConfigFields }),
+  // Config embeds ProwConfig and JobConfig: every field is promoted (GoStruct.promoted).
+  promoted: new Set([...Object.keys(prowConfigFields), ...Object.keys(jobConfigFields)]),
+};
 
 /**
  * Every key of Prow's ProwConfig: the ones a supplemental Prow config may not set are all of these but

@@ -65,7 +65,7 @@ const rejected: [string, string, string[]][] = [
   ],
   [
     'deck: gcs browser prefix twice',
-    'deck:\n  spyglass: {gcs_browser_prefix: x, gcs_browser_prefixes: {"*": y}}\n',
+    'deck:\n  spyglass: {gcs_browser_prefix: x, gcs_browser_prefixes: {"*": z}}\n',
     ["deck: both gcs_browser_prefix and gcs_browser_prefixes['*'] are specified."],
   ],
   [
@@ -217,7 +217,7 @@ const accepted: [string, string][] = [
       '  skip_storage_path_validation: false',
       '  additional_allowed_buckets: [a]',
       '  rerun_auth_configs: {"*": {allow_anyone: true}, org: {github_users: [u]}}',
-      '  spyglass: {size_limit: 0, gcs_browser_prefixes: {"*": y}, lenses: [{required_files: ["^build-log\\\\.txt$"]}]}',
+      '  spyglass: {size_limit: 0, gcs_browser_prefixes: {"*": z}, lenses: [{required_files: ["^build-log\\\\.txt$"]}]}',
       'gerrit: {allowed_presubmit_trigger_re: "^/test"}',
       'gangway:',
       '  allowed_api_clients: [{gcp: {endpoint_api_consumer_type: PROJECT, endpoint_api_consumer_number: "12"}, allowed_jobs_filters: [{tenant_id: t}]}]',

@@ -76,19 +76,22 @@ describe('go-yaml v2 plain scalars (YAML 1.1)', () => {
 });
 
 describe('sigs.k8s.io/yaml string coercion', () => {
+  // Only where sigs.k8s.io/yaml knows the target type: a field of the job struct itself (trigger,
+  // rerun_command), not one promoted from an embedded struct (name, context, labels, spec… of JobBase,
+  // Reporter, Brancher): see the next describe. Checked against Prow's own loader (test/oracle).
   it.each([
-    ['name: 123', '123'],
-    ['name: 1.10', '1.1'],
-    ['name: 1.0', '1'],
-    ['name: 1234567.0', '1.234567e+06'],
-    ['name: 0.00001', '1e-05'],
-    ['name: yes', 'true'],
-    ['name: 0x10', '16'],
-    ['name: "0x10"', '0x10'],
-    ['name: .nan', 'NaN'],
+    ['trigger: 123', '123'],
+    ['trigger: 1.10', '1.1'],
+    ['trigger: 1.0', '1'],
+    ['trigger: 1234567.0', '1.234567e+06'],
+    ['trigger: 0.00001', '1e-05'],
+    ['trigger: yes', 'true'],
+    ['trigger: 0x10', '16'],
+    ['trigger: "0x10"', '0x10'],
+    ['trigger: .nan', 'NaN'],
   ])('%s becomes %s in a string field', (line, expected) => {
     const job = presubmits(`presubmits:\n  o/r:\n  - ${line}\n`)[0] as Record<string, unknown>;
-    expect(job.name).toBe(expected);
+    expect(job.trigger).toBe(expected);
   });
 
   it('formats floats as Go FormatFloat(f, g, -1, 32)', () => {
@@ -100,9 +103,55 @@ describe('sigs.k8s.io/yaml string coercion', () => {
     expect(formatGoFloat32(1e21)).toBe('1e+21');
   });
 
-  it('coerces label values and map keys', () => {
-    const job = onlyJob('    labels: {preset-x: true, 1: 2.50, yes: no}\n');
-    expect(job.labels).toEqual({ 'preset-x': 'true', '1': '2.5', true: 'false' });
+  it('coerces preset label values and map keys', () => {
+    const parsed = parseConfigText('presets:\n- labels: {preset-x: true, 1: 2.50, yes: no}\n', 'job');
+    expect(parsed.problems).toEqual([]);
+    const presets = parsed.value?.presets as { labels: Record<string, string> }[];
+    expect(presets[0]?.labels).toEqual({ 'preset-x': 'true', '1': '2.5', true: 'false' });
+  });
+});
+
+describe('no coercion below fields promoted from embedded structs (sigs.k8s.io/yaml loses the type)', () => {
+  it.each([
+    [
+      '    name: 123\n',
+      'json: cannot unmarshal number into Go struct field Presubmit.presubmits.name of type string',
+    ],
+    [
+      '    context: yes\n',
+      'json: cannot unmarshal bool into Go struct field Presubmit.presubmits.context of type string',
+    ],
+    [
+      '    branches: [1]\n',
+      'json: cannot unmarshal number into Go struct field Presubmit.presubmits.branches of type string',
+    ],
+    [
+      '    labels: {a: 1}\n',
+      'json: cannot unmarshal number into Go struct field Presubmit.presubmits.labels of type string',
+    ],
+    [
+      '    spec: {containers: [{image: y}]}\n',
+      'json: cannot unmarshal bool into Go struct field Container.presubmits.spec.containers.image of type string',
+    ],
+  ])('%s', (body, message) => {
+    const parsed = parseConfigText(
+      `presubmits:\n  o/r:\n  - name: a\n${body}`.replace('- name: a\n    name:', '- name:'),
+      'job',
+    );
+    expect(parsed.problems.map((p) => p.message)).toEqual([message]);
+  });
+
+  it('also everywhere in config.yaml (Config embeds ProwConfig and JobConfig)', () => {
+    const parsed = parseConfigText('prowjob_namespace: 123\n', 'prow');
+    expect(parsed.problems.map((p) => p.message)).toEqual([
+      'json: cannot unmarshal number into Go struct field Config.prowjob_namespace of type string',
+    ]);
+  });
+
+  it('but .inf there fails the YAML to JSON step, as in Prow', () => {
+    expect(parseConfigText('presubmits:\n  o/r:\n  - name: .inf\n', 'job').problems).toEqual([
+      { message: 'error converting YAML to JSON: json: unsupported value: +Inf' },
+    ]);
   });
 });
 
@@ -180,14 +229,13 @@ describe('go-yaml v2 mappings', () => {
 
   it('applies merge keys, anchors and aliases', () => {
     const jobs = presubmits(
-      'base: &base\n  always_run: true\n  spec: &spec {containers: [{image: x, command: [make, y]}]}\n' +
+      'base: &base\n  always_run: true\n  spec: &spec {containers: [{image: x, command: [make, test]}]}\n' +
         'presubmits:\n  o/r:\n  - <<: *base\n    name: a\n  - name: b\n    spec: *spec\n',
     );
-    // `y` is a YAML 1.1 boolean, and a string field turns it into "true", as in Prow.
     expect(jobs[0]).toMatchObject({
       name: 'a',
       always_run: true,
-      spec: { containers: [{ image: 'x', command: ['make', 'true'] }] },
+      spec: { containers: [{ image: 'x', command: ['make', 'test'] }] },
     });
     expect(jobs[1]).toMatchObject({ name: 'b', spec: { containers: [{ image: 'x' }] } });
   });

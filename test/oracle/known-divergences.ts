@@ -11,26 +11,6 @@ const prowRefusesWeLoad = (found: Found, pattern: RegExp): boolean =>
 
 export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
   {
-    // sigs.k8s.io/yaml turns a YAML bool or number into a JSON string only where it can follow the Go
-    // target type, and it follows a promoted field only to the embedded struct (t.Field(f.index[0])), so
-    // the target is lost at JobBase, UtilityConfig, Reporter, Brancher, RegexpChangeMatcher, and at the top of
-    // config.yaml (Config embeds ProwConfig and JobConfig). There, and everywhere below (spec, labels,
-    // decoration_config, tide, plank…), `name: 123`, `context: 1`, `branches: [1]`, `image: no`,
-    // `prowjob_namespace: 123` are type errors in Prow; our decoder converts them everywhere. Only
-    // trigger, rerun_command, periodic cron/interval and job-file presets convert in Prow.
-    name: 'string coercion where sigs.k8s.io/yaml loses the target type (promoted fields, config.yaml)',
-    owner: 'decoder (src/config/go-json-decode.ts)',
-    matches: (found) =>
-      prowRefusesWeLoad(
-        found,
-        /json: cannot unmarshal (bool|number) into Go struct field \S*\.(JobBase|UtilityConfig|Reporter|Brancher|RegexpChangeMatcher|ProwConfig|JobConfig)\.\S* of type (string|v1\.ProwJobState|v1\.ProwJobType)$/m,
-      ) ||
-      // The same cause: `.inf` or `.nan` where the target type is lost reaches json.Marshal as a float, which
-      // fails (`name: .inf` would otherwise become the string "+Inf"). Our decoder refuses ±Inf and NaN
-      // everywhere except in string fields, so "Prow refuses, we load" here is only that case.
-      prowRefusesWeLoad(found, /error converting YAML to JSON: json: unsupported value: ([-+]Inf|NaN)$/m),
-  },
-  {
     // Documented gap (README, job-validation.ts): parts of the config the reconciler does not model are
     // decoded generically, so their Go types and formats are not checked: Kubernetes resource quantities
     // and branch-protection policies.
