@@ -24,14 +24,14 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
   },
   {
     // Documented gap (README, job-validation.ts): only the fields the reconciler models are typed; these
-    // sections are decoded generically or in part, so a wrong JSON type there loads.
-    // Each section is named; a type error anywhere else is not covered by this entry.
-    name: 'untyped sections: Deck, Sinker, Tide context options, presets env sources and volumes, job reporter_config, rerun_auth_config, extra_refs details, pod security contexts',
+    // sections are decoded generically or in part (open structs keep unmodeled keys as plain JSON), so a
+    // wrong JSON type there loads. Each section is named; a type error anywhere else is not covered here.
+    name: 'untyped parts: component settings outside the fields the port types (Deck, Sinker, Tide labels and context options…), presets env sources and volumes, job reporter_config, rerun_auth_config, extra_refs details, pod security contexts',
     owner: 'known gap (README "Known differences")',
     matches: (found) =>
       prowRefusesWeLoad(
         found,
-        /while decoding JSON: json: cannot unmarshal \w+ into Go struct field \S*\.(ProwConfig\.deck\.|ProwConfig\.sinker\.|ProwConfig\.tide\.TideGitHubConfig\.context_options\.|JobBase\.reporter_config|JobBase\.rerun_auth_config|JobBase\.UtilityConfig\.extra_refs\.(workdir|path_alias|base_sha|skip_submodules|clone_depth|skip_fetch_head)|JobConfig\.presets\.(env\.valueFrom|volumes\.)|JobBase\.spec\.containers\.securityContext\.)\S* of type /,
+        /while decoding JSON: json: cannot unmarshal \w+ into Go struct field \S*\.(ProwConfig\.(deck|sinker|tide|horologium|push_gateway|plank|gerrit|github_reporter|slack_reporter_configs|managed_webhooks|in_repo_config|gangway|moonraker|scheduler)\.|JobBase\.reporter_config|JobBase\.rerun_auth_config|JobBase\.UtilityConfig\.extra_refs\.(workdir|path_alias|base_sha|skip_submodules|clone_depth|skip_fetch_head)|JobConfig\.presets\.(env\.valueFrom|volumes\.)|JobBase\.spec\.containers\.securityContext\.)\S* of type /,
       ),
   },
   {
