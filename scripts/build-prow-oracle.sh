@@ -18,8 +18,11 @@ if [ -x "$target" ] && [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stam
 fi
 
 if ! command -v go >/dev/null 2>&1; then
+  if [ "${PROW_ORACLE_REQUIRED:-}" = "1" ]; then
+    echo "build-prow-oracle: Go is not installed, so the Prow config oracle cannot be built, and PROW_ORACLE_REQUIRED=1 requires it. Install Go 1.25 or newer." >&2
+    exit 1
+  fi
   echo "build-prow-oracle: Go is not installed, so the Prow config oracle cannot be built and the differential config tests will skip. Install Go 1.25 or newer." >&2
-  if [ "${PROW_ORACLE_REQUIRED:-}" = "1" ]; then exit 1; fi
   exit 0
 fi
 
