@@ -183,7 +183,7 @@ describe('strict field types (encoding/json)', () => {
       'labels',
     ],
     [
-      'decoration_config: {timeout: 5}',
+      'decoration_config: {timeout: 5.5}',
       'json: cannot unmarshal number into Go value of type string',
       'decoration_config.timeout',
     ],
