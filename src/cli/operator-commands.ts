@@ -2,8 +2,11 @@ import type { Client } from '@temporalio/client';
 import { sourceRevision } from '../config/source-revision';
 import type { ReconcilerOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
+import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
 import type { ChangeRunView, ControllerView } from '../../workflows/types';
+import { planTable } from './plan-view';
+import { statusTable } from './status-view';
 
 /** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
 export interface OperatorContext {
@@ -12,15 +15,25 @@ export interface OperatorContext {
   by: string;
   reason?: string;
   print(line: string): void;
+  /**
+   * Prints a result in the chosen output format: `table(value)` for people, the value as JSON or YAML.
+   * Without it, the value is printed as JSON.
+   */
+  show?<T>(value: T, table: (value: T) => string): Promise<void>;
 }
 
 export class OperatorError extends Error {
   override name = 'OperatorError';
 }
 
+async function show<T>(ctx: OperatorContext, value: T, table: (value: T) => string): Promise<void> {
+  if (ctx.show) await ctx.show(value, table);
+  else ctx.print(JSON.stringify(value, null, 2));
+}
+
 export async function status(ctx: OperatorContext): Promise<ControllerView> {
   const view = await controllerStatus(ctx.client, ctx.options.instance);
-  ctx.print(JSON.stringify(view, null, 2));
+  await show(ctx, view, statusTable);
   return view;
 }
 
@@ -35,7 +48,7 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
   const { workflowId, view } = await runningChange(ctx);
-  ctx.print(JSON.stringify({ workflowId, ...view }, null, 2));
+  await show(ctx, { workflowId, ...view }, planTable);
   return view;
 }
 
@@ -87,7 +100,24 @@ export async function cancel(ctx: OperatorContext): Promise<void> {
   ctx.print(`cancellation of ${controller.running.workflowId} requested`);
 }
 
-/** Reconcile the current files now, even if the watcher saw no change. */
+/**
+ * Replaces a controller whose workflow task keeps failing with a fresh run that keeps its baseline and gets its
+ * pending and blocked changes again (README, "A controller that does not answer").
+ */
+export async function recover(ctx: OperatorContext): Promise<void> {
+  const report = await recoverController(ctx.client, ctx.options, {
+    by: ctx.by,
+    reason: ctx.reason ?? 'recovered from the CLI',
+  });
+  ctx.print(
+    `controller of instance "${ctx.options.instance}" recovered: run ${report.stuckRunId} terminated, run ${report.newRunId} started with baseline ${report.baselineRevision ?? 'none'}, ${report.resent.length} change(s) sent again`,
+  );
+}
+
+/**
+ * Reconcile the current files now, even if the watcher saw no change. The request says which files, why and
+ * who: what the run does comes from the workers' deployment settings, not from this command's flags.
+ */
 export async function signal(ctx: OperatorContext): Promise<void> {
   const current = await sourceRevision(ctx.options.config);
   await requestReconcile(ctx.client, ctx.options, {

@@ -2,7 +2,9 @@ import { ConfigInternalError, ConfigInvalidError, ConfigReadError, formatProblem
 import { loadConfig, type LoadOptions } from './load';
 import type { ConfigSource } from './types';
 
-export type CheckResult = { ok: true; summary: string } | { ok: false; errors: string[] };
+export type CheckResult =
+  | { ok: true; summary: string; revision: string; presubmits: number; repositories: number }
+  | { ok: false; errors: string[] };
 
 /**
  * What `status-reconciler check-config` prints: one summary line for a valid config, or one line per
@@ -16,6 +18,9 @@ export async function checkConfig(source: ConfigSource, options: LoadOptions = {
     return {
       ok: true,
       summary: `config OK: ${count} presubmits in ${repos} repositories, revision ${config.index.revision}`,
+      revision: config.index.revision,
+      presubmits: count,
+      repositories: repos,
     };
   } catch (error) {
     if (error instanceof ConfigInvalidError) return { ok: false, errors: error.problems.map(formatProblem) };

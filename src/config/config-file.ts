@@ -134,26 +134,19 @@ function notRegular(path: string, stat: Stats): FileProblemError {
  * Reads a config file's bytes (decompressed when gzipped). Throws FileProblemError or ConfigReadError.
  *
  * Only regular files are read (links to them are followed, as Prow's ReadFile does): a link to /dev/zero
- * would never end, a FIFO would block the open until a writer comes, and opening some devices has effects.
- * The type is checked before opening, and again on the opened descriptor (opened non-blocking, so a path
- * swapped for a FIFO in between cannot block). The size cap counts the bytes actually read, never the size
- * `stat` reports (0 for a device, stale for a file being written).
+ * would never end and a FIFO would block. The file is opened non-blocking (a FIFO's open returns at once)
+ * and its type checked on the descriptor before anything is read. The size cap counts the bytes actually
+ * read, never the size `stat` reports (0 for a device, stale for a file being written).
  */
 export async function readConfigBytes(path: string, options: ReadOptions = {}): Promise<Buffer> {
   const maxBytes = options.maxBytes ?? MAX_CONFIG_FILE_BYTES;
-  let stat: Stats;
-  try {
-    stat = await fs.stat(path);
-  } catch (error) {
-    throw fsFailure('open', path, error);
-  }
-  if (stat.isDirectory()) throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
-  if (!stat.isFile()) throw notRegular(path, stat);
-  if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
   let handle: fs.FileHandle;
   try {
     handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
+    // A socket cannot be opened (ENXIO): say what it is.
+    const stat = await fs.stat(path).catch(() => undefined);
+    if (stat && !stat.isFile() && !stat.isDirectory()) throw notRegular(path, stat);
     throw fsFailure('open', path, error);
   }
   let bytes: Buffer;
@@ -162,6 +155,7 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
     if (opened.isDirectory())
       throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
     if (!opened.isFile()) throw notRegular(path, opened);
+    if (opened.size > maxBytes) throw tooLarge(path, opened.size, maxBytes);
     bytes = await readAtMost(handle, maxBytes, opened.size);
     if (bytes.length > maxBytes) throw tooLarge(path, Math.max(opened.size, bytes.length), maxBytes);
   } catch (error) {
@@ -191,7 +185,7 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
 
 /** Up to `maxBytes + 1` bytes of the file (one more than allowed tells that it is too large). */
 async function readAtMost(handle: fs.FileHandle, maxBytes: number, sizeHint: number): Promise<Buffer> {
-  let buffer = Buffer.allocUnsafe(Math.min(maxBytes, Math.max(sizeHint, 64 * 1024)) + 1);
+  let buffer = Buffer.allocUnsafe(Math.min(maxBytes, sizeHint > 0 ? sizeHint : 64 * 1024) + 1);
   let length = 0;
   for (;;) {
     if (length === buffer.length) {

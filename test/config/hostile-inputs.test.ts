@@ -132,11 +132,9 @@ describe('hostile inputs (issue 17)', () => {
         if (typeof first === 'string') expect(probe.problems?.[0]).toBe(first);
         else expect(probe.problems?.[0]).toMatch(first);
         if (expected.count !== undefined) expect(probe.problemCount).toBe(expected.count);
-        // The refusal shows on the worker's metrics (and, through the controller, on /healthz).
-        expect(probe.metrics).toEqual([
-          'status_reconciler_config_last_load_successful 0',
-          'status_reconciler_config_load_failures_total 1',
-        ]);
+        // The refusal shows on the worker's metrics (and, through the controller, on /healthz and its
+        // failures counter: test/integration/deployment-settings.test.ts).
+        expect(probe.metrics).toContain('status_reconciler_config_last_load_successful 0');
       }
       // Bounds with room for a loaded, shared machine; the benchmark reports the numbers themselves.
       expect(probe.peakRssMb).toBeLessThan(512);

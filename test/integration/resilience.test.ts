@@ -7,7 +7,8 @@ import { configFixture, ReconcilerHarness } from '../support/reconciler-harness'
 const retired = 'Context retired without replacement.';
 const moved = 'Context retired. Status moved to "ci/new".';
 const pulls = 20;
-const { scenario, sha } = busyRepository(pulls, ['pull-old', 'ci/old']);
+// Every PR's head carries pull-keep too, so the coalescing test can see v3's removal of it retired.
+const { scenario, sha } = busyRepository(pulls, ['pull-keep', 'pull-old', 'ci/old']);
 const jobFile = 'jobs/acme/busy/busy-presubmits.yaml';
 
 async function start(config: ReturnType<typeof configFixture>): Promise<ReconcilerHarness> {
@@ -35,9 +36,12 @@ function deployment(): { config: ReturnType<typeof configFixture>; harness: () =
 }
 
 /** Each PR got exactly one retire of pull-old and one move of ci/old: nothing lost, nothing written twice. */
-function expectReconciledOnce(harness: ReconcilerHarness): void {
+function expectReconciledOnce(harness: ReconcilerHarness, keepRetired = false): void {
   for (let n = 1; n <= pulls; n++) {
     const history = harness.github.statusHistory('acme', 'busy', sha(n));
+    // pull-keep stays in the config until the coalescing test removes it: untouched before then.
+    if (!keepRetired)
+      expect(history.filter((s) => s.context === 'pull-keep' && s.description === retired)).toEqual([]);
     expect(history.filter((s) => s.context === 'pull-old' && s.description === retired)).toHaveLength(1);
     expect(history.filter((s) => s.context === 'ci/new')).toHaveLength(1);
     expect(history.filter((s) => s.context === 'ci/old' && s.description === moved)).toHaveLength(1);
@@ -51,11 +55,8 @@ describe('GitHub faults in the middle of a run', () => {
   it('retries 5xx, dropped connections and rate limits; loses nothing and writes nothing twice', async () => {
     const harness = current();
     const { faults } = harness.github;
-    faults.add({
-      match: { operationId: 'repos/get-combined-status-for-ref' },
-      action: { kind: 'status', status: 502 },
-      times: 3,
-    });
+    // Repositories are read over GraphQL (--github-read-api's default): PRs and statuses come from POST /graphql.
+    faults.add({ match: { operationId: 'graphql' }, action: { kind: 'status', status: 502 }, times: 3 });
     faults.add({ match: { operationId: 'repos/create-commit-status' }, action: { kind: 'drop' }, times: 1 });
     faults.add({
       match: { operationId: 'repos/create-commit-status' },
@@ -72,7 +73,7 @@ describe('GitHub faults in the middle of a run', () => {
       action: { kind: 'primary-limit', resetInSeconds: 1 },
     });
     // More 503s than the client retries: the activity fails and Temporal retries it, resuming its progress.
-    faults.add({ match: { operationId: 'pulls/list' }, action: { kind: 'status', status: 503 }, times: 5 });
+    faults.add({ match: { operationId: 'graphql' }, action: { kind: 'status', status: 503 }, times: 5 });
 
     const before = await harness.status();
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new']));
@@ -169,7 +170,16 @@ describe('changes arriving while a run is in progress', () => {
     const jobs = harness.kubernetes.prowJobs().map((j) => j.spec?.job);
     expect(jobs.filter((j) => j === 'pull-added')).toHaveLength(pulls);
     expect(jobs.filter((j) => j === 'pull-late')).toHaveLength(pulls);
-    expect(harness.github.latestStatus('acme', 'busy', sha(1), 'pull-keep')).toBeUndefined();
-    expectReconciledOnce(harness);
+    for (let n = 1; n <= pulls; n++) {
+      const keep = harness.github
+        .statusHistory('acme', 'busy', sha(n))
+        .filter((s) => s.context === 'pull-keep');
+      expect(keep.filter((s) => s.description === retired)).toHaveLength(1);
+      expect(harness.github.latestStatus('acme', 'busy', sha(n), 'pull-keep')).toMatchObject({
+        state: 'success',
+        description: retired,
+      });
+    }
+    expectReconciledOnce(harness, true);
   });
 });
