@@ -52,14 +52,15 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
       prowRefusesWeLoad(found, /^(parsing template for commit (title|body)|.*template: \S+:\d+: )/m),
   },
   {
-    // Prow's loader panics (nil pointer) on a null entry of plank.default_decoration_config_entries, so
-    // Prow would crash on this config; the port loads it, the entry being empty.
+    // Prow's loader panics (nil pointer; config.Load recovers it and returns the panic as its error) on a
+    // null item of plank.default_decoration_config_entries; the port loads it, the item being empty.
     name: 'a null plank.default_decoration_config_entries item makes Prow panic',
     owner: 'decoder (null decoding)',
     matches: (found) =>
-      found.divergence === 'prow refuses, we load' &&
-      found.prow.panic !== undefined &&
-      /plank\.default_decoration_config_entries\[\d+\] := (null|~|Null|NULL|)$/.test(found.change),
+      prowRefusesWeLoad(
+        found,
+        /^panic loading config: runtime error: invalid memory address or nil pointer dereference/,
+      ) && /plank\.default_decoration_config_entries\[\d+\] := (null|~|Null|NULL|)$/.test(found.change),
   },
   {
     // Documented gap: only the OAuth scheme rule of clone_uri is checked, not Go's url.Parse.
