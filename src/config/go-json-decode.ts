@@ -40,8 +40,11 @@ export type GoType =
   | { kind: 'bool' }
   /** `name` is Go's type name in messages: int, int32, int64. */
   | { kind: 'int'; name: string }
-  /** A type whose UnmarshalJSON takes a Go duration string (v1.Duration, metav1.Duration). */
-  | { kind: 'duration' }
+  /**
+   * A type whose UnmarshalJSON takes a Go duration string (v1.Duration, metav1.Duration); Prow's own
+   * v1.Duration also takes an integer, in nanoseconds (`nanoseconds`).
+   */
+  | { kind: 'duration'; nanoseconds?: boolean }
   | { kind: 'slice'; elem: GoType }
   | { kind: 'map'; elem: GoType }
   | GoStruct
@@ -326,6 +329,11 @@ class Decoder {
         return undefined;
       }
       case 'duration':
+        if (t.nanoseconds && s.kind === 'int') {
+          const text = goJsonNumberText(s);
+          const [min, max] = INT_RANGES.int64 as [bigint, bigint];
+          if (/^-?[0-9]+$/.test(text) && BigInt(text) >= min && BigInt(text) <= max) return `${text}ns`;
+        }
         if (s.kind !== 'string') {
           this.problems.push({
             location: [...this.location],

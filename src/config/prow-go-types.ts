@@ -14,6 +14,8 @@ const int64: GoType = { kind: 'int', name: 'int64' };
 const int32: GoType = { kind: 'int', name: 'int32' };
 const raw: GoType = { kind: 'raw' };
 const duration: GoType = { kind: 'duration' };
+/** Prow's v1.Duration: a duration string or an integer number of nanoseconds. */
+const prowDuration: GoType = { kind: 'duration', nanoseconds: true };
 const strings: GoType = { kind: 'slice', elem: str };
 const stringMap: GoType = { kind: 'map', elem: str };
 const slice = (elem: GoType): GoType => ({ kind: 'slice', elem });
@@ -145,8 +147,8 @@ export const podSpecType = struct(
 const secretName = struct('v1.OauthTokenSecret', { name: str, key: str });
 
 export const decorationConfigType = struct('v1.DecorationConfig', {
-  timeout: duration,
-  grace_period: duration,
+  timeout: prowDuration,
+  grace_period: prowDuration,
   utility_images: struct('v1.UtilityImages', {
     clonerefs: str,
     initupload: str,

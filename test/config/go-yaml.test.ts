@@ -184,7 +184,7 @@ describe('strict field types (encoding/json)', () => {
       'labels',
     ],
     [
-      'decoration_config: {timeout: 5}',
+      'decoration_config: {timeout: 5.5}',
       'json: cannot unmarshal number into Go value of type string',
       'decoration_config.timeout',
     ],
@@ -233,7 +233,6 @@ describe('go-yaml v2 mappings', () => {
       'base: &base\n  always_run: true\n  spec: &spec {containers: [{image: x, command: [make, test]}]}\n' +
         'presubmits:\n  o/r:\n  - <<: *base\n    name: a\n  - name: b\n    spec: *spec\n',
     );
-    // `y` is a YAML 1.1 boolean, and a string field turns it into "true", as in Prow.
     expect(jobs[0]).toMatchObject({
       name: 'a',
       always_run: true,
