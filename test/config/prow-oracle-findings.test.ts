@@ -29,7 +29,7 @@ describe("divergences from Prow's loader found by the differential tests", () =>
         ok: false,
         errors: expect.arrayContaining([
           expect.stringContaining(
-            'json: cannot unmarshal number into Go struct field Presubmit.presubmits.name of type string',
+            'json: cannot unmarshal number into Go struct field Presubmit.presubmits.JobBase.name of type string',
           ),
         ]),
       },
@@ -41,7 +41,7 @@ describe("divergences from Prow's loader found by the differential tests", () =>
         ok: false,
         errors: [
           expect.stringContaining(
-            'json: cannot unmarshal bool into Go struct field Container.presubmits.spec.containers.image of type string',
+            'json: cannot unmarshal bool into Go struct field Container.presubmits.JobBase.spec.containers.image of type string',
           ),
         ],
       },
