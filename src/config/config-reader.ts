@@ -112,22 +112,20 @@ export class ConfigReader {
     options: DocumentOptions,
     use: (file: string, doc: ParsedDocument | undefined) => void,
   ): Promise<void> {
-    const reads: (Promise<Buffer | ParsedDocument | undefined> | undefined)[] = [];
+    const reads: (Promise<() => Buffer | ParsedDocument | undefined> | undefined)[] = [];
     let nextRead = 0;
     const readAhead = (): void => {
       if (nextRead >= files.length) return;
       const file = files[nextRead] as string;
       // A file the parse cache knows unchanged (same stat) is not read again.
       const known = this.cache?.unchanged(file, kind);
-      const read = known ? Promise.resolve(known) : this.bytes(file, options);
-      // Awaited in order below; until then a failure must not count as unhandled.
-      read.catch(() => undefined);
-      reads[nextRead++] = read;
+      // Reads finish in any order; what they found is recorded in the files' order, when taken below.
+      reads[nextRead++] = known ? Promise.resolve(() => known) : this.deferredBytes(file, options);
     };
     for (let i = 0; i < READ_AHEAD; i++) readAhead();
     const turn = eventLoopTurns();
     for (let i = 0; i < files.length; i++) {
-      const bytes = await reads[i];
+      const bytes = (await reads[i])?.();
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
@@ -146,19 +144,31 @@ export class ConfigReader {
   }
 
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
-    this.current = file;
+    return (await this.deferredBytes(file, options))();
+  }
+
+  /**
+   * Reads a file; the result is a function that records what the read found (a problem, or the bytes) when
+   * called, so that concurrent reads report their problems in the files' order, not in the order they end.
+   */
+  private async deferredBytes(file: string, options: DocumentOptions): Promise<() => Buffer | undefined> {
     try {
       const bytes = await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
         // Prow loads an empty file as an empty config; a required file that is empty is more likely a
         // truncated or missing mount, so the port refuses it (fail closed).
-        this.add({ file, message: `${file} is empty` });
-        return undefined;
+        return () => {
+          this.add({ file, message: `${file} is empty` });
+          return undefined;
+        };
       }
-      return bytes;
+      return () => bytes;
     } catch (error) {
-      this.fail(error);
-      return undefined;
+      return () => {
+        this.current = file;
+        this.fail(error);
+        return undefined;
+      };
     }
   }
 
