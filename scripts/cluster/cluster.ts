@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -23,6 +24,29 @@ export interface LocalClusterOptions {
   keep?: boolean;
   /** Progress lines (to stderr by default). */
   progress?: (line: string) => void;
+}
+
+/**
+ * A free loopback port below 32768. The server records its services' ports in PostgreSQL's
+ * cluster_membership table, whose rpc_port column is a smallint: a port above 32767 (every ephemeral port
+ * Linux hands out for port 0) fails the server's start with `value "41545" is out of range for type smallint`.
+ */
+const usedPorts = new Set<number>();
+export async function freeServerPort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (usedPorts.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) {
+      usedPorts.add(port);
+      return port;
+    }
+  }
+  throw new Error('no free loopback port between 20000 and 32000');
 }
 
 /** Everything started in this process, stopped by an exit handler if nobody stopped it. */
@@ -74,7 +98,7 @@ export class LocalCluster {
     });
     const ports = {} as ServicePorts;
     for (const name of temporalServerServices)
-      ports[name] = { grpc: await freeLoopbackPort(), membership: await freeLoopbackPort() };
+      ports[name] = { grpc: await freeServerPort(), membership: await freeServerPort() };
     const server = new TemporalServerProcess(
       binaries,
       path.join(dir, 'temporal'),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -68,6 +68,12 @@ export class LocalPostgres {
     const pwfile = path.join(this.options.dir, 'pwfile');
     writeFileSync(pwfile, `${this.options.password}\n`, { mode: 0o600 });
     if (this.asUser) {
+      // The postgres user must reach its directory: let it traverse (not list) the temp dirs above it.
+      for (let dir = path.dirname(this.options.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        const { mode } = statSync(dir);
+        if ((mode & 0o001) !== 0) break;
+        chmodSync(dir, mode | 0o011);
+      }
       const { uid, gid } = await this.systemUser(this.asUser);
       chownSync(this.options.dir, uid, gid);
       chownSync(pwfile, uid, gid);
