@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/project-root';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
+import { killOnExit } from './kill-on-exit';
 import { LocalPostgres } from './postgres';
 import {
   composeServerSettings,
@@ -49,17 +50,6 @@ export async function freeServerPort(): Promise<number> {
   throw new Error('no free loopback port between 20000 and 32000');
 }
 
-/** Everything started in this process, stopped by an exit handler if nobody stopped it. */
-const live = new Set<LocalCluster>();
-let exitHandlerInstalled = false;
-function installExitHandler(): void {
-  if (exitHandlerInstalled) return;
-  exitHandlerInstalled = true;
-  process.once('exit', () => {
-    for (const cluster of live) cluster.killNow();
-  });
-}
-
 /**
  * docker-compose.yml's Temporal without containers: a throwaway PostgreSQL (its `postgresql` service), the
  * schemas auto-setup creates, the Temporal server 1.29.1 on them with compose's settings and dynamic config,
@@ -68,6 +58,8 @@ function installExitHandler(): void {
  * gives production users). Only loopback addresses and free ports; everything lives in one temp dir.
  */
 export class LocalCluster {
+  private forget: () => void = () => undefined;
+
   private constructor(
     readonly dir: string,
     readonly binaries: TemporalBinaries,
@@ -106,8 +98,7 @@ export class LocalCluster {
       ports,
     );
     const cluster = new LocalCluster(dir, binaries, postgres, server, options, timings);
-    live.add(cluster);
-    installExitHandler();
+    cluster.forget = killOnExit(cluster);
     try {
       progress(`PostgreSQL ${postgres.version} on ${postgres.address} (data in ${postgres.dataDir})`);
       await timed('postgresql', async () => {
@@ -184,7 +175,7 @@ export class LocalCluster {
   async stop(): Promise<void> {
     await this.server.stop().catch(() => this.server.killNow());
     await this.postgres.stop('fast').catch(() => this.postgres.killNow());
-    live.delete(this);
+    this.forget();
     if (!this.options.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 

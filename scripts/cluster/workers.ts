@@ -3,6 +3,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { projectRoot } from '../../src/project-root';
+import { killOnExit } from './kill-on-exit';
 
 /** The compiled `status-reconciler` command (`npm run build`). */
 export const reconcilerCli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -87,10 +88,14 @@ export class WorkerProcesses {
   private restarted = 0;
   private closed = false;
 
+  private readonly forget: () => void;
+
   constructor(
     private readonly logDir: string,
     private readonly policy: { restart?: boolean } = {},
-  ) {}
+  ) {
+    this.forget = killOnExit(this);
+  }
 
   /** Starts `node dist/src/cli/main.js worker <flags>` as `name`. */
   start(name: string, flags: string[]): ChildProcess {
@@ -157,6 +162,7 @@ export class WorkerProcesses {
   async stopAll(graceMs = 30_000): Promise<void> {
     this.closed = true;
     await Promise.all(this.running().map((name) => this.stop(name, 'SIGTERM', graceMs)));
+    this.forget();
   }
 
   killNow(): void {

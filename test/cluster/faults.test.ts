@@ -72,6 +72,8 @@ suite(title, () => {
   let workerDir: string;
   let nextWorker = 1;
   const baseFlags: { value: string[] } = { value: [] };
+  /** From spawning a worker process to its /healthz/ready answering 200 (the readiness probe). */
+  const workerReadySeconds: number[] = [];
 
   const startWorker = async (): Promise<string> => {
     const name = `worker-${nextWorker++}`;
@@ -90,7 +92,9 @@ suite(title, () => {
       // The deployment's write budget, shared by its three workers (compose runs two: --worker-replicas=2).
       `--worker-replicas=${workerCount}`,
     ]);
+    const spawned = Date.now();
     await waitReady(ports.health);
+    workerReadySeconds.push((Date.now() - spawned) / 1000);
     return name;
   };
 
@@ -137,7 +141,7 @@ suite(title, () => {
       notes.push(`fault at ${statusWrites() - writesBefore} writes`, ...(await fault.inject()));
     }
     const view = await harness.waitFor(
-      (v) => v.lastReconciled?.revision === revision && !v.running && !v.pending,
+      (v) => v.lastReconciled?.sourceRevision === revision && !v.running && !v.pending,
       changeTimeoutMs,
     );
     const report = finish(name, fault?.name ?? 'none', started, before, view, {
@@ -270,6 +274,7 @@ suite(title, () => {
           ),
           `  total: writes ${total.writes}, ProwJobs ${total.prowJobs}, duplicates ${total.duplicates}, lost ${total.lost}, rate-limited ${total.rateLimited}`,
           `  cluster start-up (s): ${JSON.stringify(cluster?.timings ?? {})}`,
+          `  worker process start to ready (s): ${workerReadySeconds.map((s) => s.toFixed(1)).join(', ')}`,
         ].join('\n'),
       );
     }
@@ -439,7 +444,7 @@ suite(title, () => {
       await faults;
       const { revision } = await sourceRevision(harness.options.config);
       const view = await harness.waitFor(
-        (v) => v.lastReconciled?.revision === revision && !v.running && !v.pending,
+        (v) => v.lastReconciled?.sourceRevision === revision && !v.running && !v.pending,
         changeTimeoutMs,
       );
       const report = finish('5: config storm (20 versions)', 'storm + worker SIGKILL + server restart', started, before, view, {
