@@ -106,7 +106,9 @@ export class LocalCluster {
         await postgres.start();
       });
       progress('creating the temporal and temporal_visibility schemas');
-      await timed('schemas', () => setupSchemas(binaries, { host: '127.0.0.1', port: postgres.options.port }));
+      await timed('schemas', () =>
+        setupSchemas(binaries, { host: '127.0.0.1', port: postgres.options.port }),
+      );
       progress(`starting the Temporal server on ${server.address} (log ${server.logFile})`);
       await timed('server', () => server.start());
       progress(`namespace ${s.namespace} and the search attributes`);

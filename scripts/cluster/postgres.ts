@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -116,7 +125,13 @@ export class LocalPostgres {
    */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (!this.running()) return;
-    await this.command('pg_ctl', ['stop', `--pgdata=${this.dataDir}`, `--mode=${mode}`, '--wait', '--timeout=60']);
+    await this.command('pg_ctl', [
+      'stop',
+      `--pgdata=${this.dataDir}`,
+      `--mode=${mode}`,
+      '--wait',
+      '--timeout=60',
+    ]);
   }
 
   /** The postmaster's pid while it runs (from postmaster.pid). */

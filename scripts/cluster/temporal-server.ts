@@ -36,7 +36,10 @@ export const composeServerSettings = {
 } as const;
 
 export const temporalServerServices = ['frontend', 'history', 'matching', 'worker'] as const;
-export type ServicePorts = Record<(typeof temporalServerServices)[number], { grpc: number; membership: number }>;
+export type ServicePorts = Record<
+  (typeof temporalServerServices)[number],
+  { grpc: number; membership: number }
+>;
 
 export interface TemporalBinaries {
   server: string;
@@ -117,7 +120,10 @@ export async function setupSchemas(binaries: TemporalBinaries, db: DatabaseEndpo
 /** The server config (config/<env>.yaml): compose's values, loopback ports. */
 export function serverConfigYaml(db: DatabaseEndpoint, ports: ServicePorts): string {
   const s = composeServerSettings;
-  const store = (database: string, pool: { maxConns: number; maxIdleConns: number; maxConnLifetime: string }) =>
+  const store = (
+    database: string,
+    pool: { maxConns: number; maxIdleConns: number; maxConnLifetime: string },
+  ) =>
     [
       '      sql:',
       `        pluginName: ${s.plugin}`,

@@ -99,7 +99,8 @@ export class WorkerProcesses {
 
   /** Starts `node dist/src/cli/main.js worker <flags>` as `name`. */
   start(name: string, flags: string[]): ChildProcess {
-    if (this.children.has(name) && !this.exits.has(name)) throw new Error(`worker ${name} is already running`);
+    if (this.children.has(name) && !this.exits.has(name))
+      throw new Error(`worker ${name} is already running`);
     const log = createWriteStream(path.join(this.logDir, `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [reconcilerCli, 'worker', ...flags], {
       stdio: ['ignore', 'pipe', 'pipe'],

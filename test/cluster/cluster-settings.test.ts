@@ -41,7 +41,9 @@ const config = parse(serverConfigYaml({ host: '127.0.0.1', port: 15432 }, ports)
 describe('local cluster: the Temporal server as docker-compose.yml runs it', () => {
   it('is the version of compose’s temporal and admin-tools images', () => {
     expect(temporal?.image).toBe(`temporalio/auto-setup:${temporalServerVersion}`);
-    expect(services['search-attributes']?.image).toMatch(new RegExp(`^temporalio/admin-tools:${temporalServerVersion}-`));
+    expect(services['search-attributes']?.image).toMatch(
+      new RegExp(`^temporalio/admin-tools:${temporalServerVersion}-`),
+    );
     expect(readText('scripts/build-temporal-server.sh')).toContain(`VERSION=${temporalServerVersion}\n`);
   });
 
@@ -81,7 +83,13 @@ describe('local cluster: the Temporal server as docker-compose.yml runs it', () 
       `config/dynamicconfig/${path.basename(composeServerSettings.dynamicConfigFile)}`,
     );
     expect(config.dynamicConfigClient.filepath).toBe(
-      path.join(projectRoot, 'deploy', 'temporal', 'dynamicconfig', path.basename(env.DYNAMIC_CONFIG_FILE_PATH ?? '')),
+      path.join(
+        projectRoot,
+        'deploy',
+        'temporal',
+        'dynamicconfig',
+        path.basename(env.DYNAMIC_CONFIG_FILE_PATH ?? ''),
+      ),
     );
     expect(existsSync(config.dynamicConfigClient.filepath)).toBe(true);
   });
@@ -89,7 +97,9 @@ describe('local cluster: the Temporal server as docker-compose.yml runs it', () 
   it('creates compose’s namespace and registers the search attributes with compose’s script', () => {
     expect(env.DEFAULT_NAMESPACE).toBe(composeServerSettings.namespace);
     expect(env.SKIP_ADD_CUSTOM_SEARCH_ATTRIBUTES).toBe('true');
-    expect(services['search-attributes']?.volumes[0]?.source).toBe('./deploy/temporal/register-search-attributes.sh');
+    expect(services['search-attributes']?.volumes[0]?.source).toBe(
+      './deploy/temporal/register-search-attributes.sh',
+    );
   });
 
   it('differs from compose in where it listens: loopback only, ports chosen free at start', () => {
