@@ -128,6 +128,11 @@ export class WorkerProcesses {
     return this.restarted;
   }
 
+  /** The worker running as this process id (a Temporal worker's default identity is `<pid>@<host>`). */
+  nameOfPid(pid: number): string | undefined {
+    return [...this.children].find(([name, child]) => child.pid === pid && !this.exits.has(name))?.[0];
+  }
+
   names(): string[] {
     return [...this.children.keys()];
   }

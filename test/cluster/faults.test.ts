@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { temporal } from '@temporalio/proto';
 import path from 'node:path';
 import { LocalCluster } from '../../scripts/cluster/cluster';
 import { clusterWorkerFlags, waitReady, WorkerProcesses } from '../../scripts/cluster/workers';
@@ -125,6 +126,21 @@ suite(title, () => {
     lost: counts.filter((c) => c === 0).length,
     duplicates: counts.reduce((sum, c) => sum + Math.max(0, c - 1), 0),
   });
+
+  /** A worker running one of the current run's repository activities (else any running worker). */
+  const busyWorker = async (): Promise<string> => {
+    const running = (await harness.status()).running?.workflowId;
+    if (running) {
+      const { raw } = await harness.client.workflow.getHandle(running).describe();
+      for (const activity of raw.pendingActivities ?? []) {
+        if (activity.state !== temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED)
+          continue;
+        const name = workers.nameOfPid(Number(activity.lastWorkerIdentity?.split('@')[0]));
+        if (name) return name;
+      }
+    }
+    return workers.running()[0] as string;
+  };
 
   /** Runs that ended between two controller views (its recent list is newest first). */
   const newRuns = (before: ControllerView, after: ControllerView): number => {
@@ -398,7 +414,7 @@ suite(title, () => {
         {
           name: 'worker SIGKILL + new worker',
           inject: async () => {
-            const victim = workers.running()[0] as string;
+            const victim = await busyWorker();
             await workers.stop(victim, 'SIGKILL');
             const replacement = await startWorker();
             return [`killed ${victim}, started ${replacement}`];
@@ -480,7 +496,7 @@ suite(title, () => {
       let signalsRetried = 0;
       const faults = (async () => {
         await sleep(3_000);
-        const victim = workers.running()[0] as string;
+        const victim = await busyWorker();
         await workers.stop(victim, 'SIGKILL');
         notes.push(`killed ${victim} at 3 s, started ${await startWorker()}`);
         await sleep(Math.max(0, 6_000 - (Date.now() - started)));
