@@ -51,8 +51,9 @@ async function main(argv: string[]): Promise<number> {
     (stopping ??= (async () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     })());
+  // `on`, not `once`: while this listener is registered, kill-on-exit leaves the signal to it.
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.once(signal, () => {
+    process.on(signal, () => {
       process.stderr.write(`cluster: ${signal}: tearing down\n`);
       void tearDown().then(() => process.exit(0));
     });
