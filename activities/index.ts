@@ -76,8 +76,8 @@ export function createActivities(deps: ActivityDeps) {
       try {
         config = await loadCurrent();
       } catch (err) {
+        // The failures counter follows the controller's count (one per failed run, on every worker).
         deps.metrics?.configLastLoadSuccessful.set(0);
-        deps.metrics?.configLoadFailures.inc();
         deps.log.error('config invalid; nothing will be done', {
           error: err,
           sourceRevision: input.sourceRevision,

@@ -2,13 +2,19 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ControllerView,
   ChangeRunView,
-  ConfigChangeRequest,
+  ChangeRequest,
   OperatorAction,
   PlanDecision,
+  WorkerSettingsMessage,
 } from './types';
 
+// Every input below is parsed against its schema in ./message-schemas before it touches state: a bad signal is
+// dropped and recorded on `status`, a bad update is refused by its validator with the reason.
+
 /** A config change: the watcher, the CLI's `signal` or `temporal workflow signal` sends it; signal-with-start. */
-export const configChangedSignal = defineSignal<[ConfigChangeRequest]>('configChanged');
+export const configChangedSignal = defineSignal<[ChangeRequest]>('configChanged');
+/** A worker's deployment settings (its run-shaping flags), at start and when the controller lacks them. */
+export const workerSettingsSignal = defineSignal<[WorkerSettingsMessage]>('workerSettings');
 /** Run the blocked change again (controller). A signal, so the Web UI's "Send a Signal" can do it too. */
 export const retrySignal = defineSignal<[OperatorAction]>('retry');
 /** Accept the blocked change without reconciling it (Q7): the baseline advances to its newest config. */

@@ -19,6 +19,7 @@ import {
 import type { createActivities } from '../activities';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
 import { ConfigRevision, ReconcileRepositories, ReconcileState } from '../src/temporal/search-attributes';
+import { parse, planDecisionSchema, reconcileOptionsSchema } from './message-schemas';
 import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
 import type {
   ChangeRunInput,
@@ -99,7 +100,15 @@ async function recordOutcome(outcome: string): Promise<void> {
 }
 
 async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
-  const { options } = input.request;
+  // The deployment's settings as the controller passed them (runs started before them: the request's own).
+  const settings = parse(reconcileOptionsSchema, input.options ?? input.request.options);
+  if (!settings.ok)
+    throw ApplicationFailure.create({
+      message: `the run has no valid deployment settings: ${settings.reason}`,
+      type: 'SettingsInvalid',
+      nonRetryable: true,
+    });
+  const options = settings.value;
   const view: ChangeRunView = {
     phase: 'loading',
     baselineRevision: input.baseline?.revision,
@@ -108,16 +117,22 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   };
   let decision: (PlanDecision & { approved: boolean }) | undefined;
   setHandler(planQuery, () => view);
-  const validateDecision = (d: PlanDecision): void => {
+  // The validator refuses, with the reason, anything but a well-formed decision for the plan held now.
+  const validateDecision = (raw: unknown): void => {
+    const parsed = parse(planDecisionSchema, raw);
+    if (!parsed.ok) throw new Error(`invalid decision: ${parsed.reason}`);
+    const d = parsed.value;
     if (view.phase !== 'awaiting-approval')
       throw new Error(`this run is ${view.phase}, not awaiting approval`);
     if (d.baselineRevision !== view.baselineRevision || d.newestRevision !== view.newestRevision)
       throw new Error(
         `this run holds the plan ${view.baselineRevision} → ${view.newestRevision}, not ${d.baselineRevision} → ${d.newestRevision}`,
       );
-    if (!d.by) throw new Error('a decision must say who made it (by)');
   };
-  const decide = (approved: boolean) => (d: PlanDecision) => {
+  const decide = (approved: boolean) => (raw: PlanDecision) => {
+    // Validated above; parsed again so only the declared fields enter the run's state.
+    const parsed = parse(planDecisionSchema, raw);
+    const d = parsed.ok ? parsed.value : raw;
     decision = { ...d, approved };
     view.decision = { ...d, approved, at: new Date().toISOString() };
     return view;
@@ -137,10 +152,12 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
     newest = await loadAndValidateConfig({ sourceRevision: input.request.sourceRevision });
   } catch (err) {
     enter('failed', `The config is invalid; nothing was done.\n\n${failureMessage(err)}`);
+    // `stage: load` tells the controller that loading failed, whatever the error's type (fail closed, issue 12).
     throw ApplicationFailure.create({
       message: failureMessage(err),
       type: failureType(err) ?? 'ConfigLoadError',
       nonRetryable: true,
+      details: [{ stage: 'load' }],
     });
   }
   view.newestRevision = newest.revision;

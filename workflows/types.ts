@@ -31,7 +31,11 @@ export interface GuardOptions {
   approvalTimeoutMs: number;
 }
 
-export interface ConfigChangeRequest {
+/**
+ * A config change as `configChanged` carries it: which files, why and who. What the run does (dry run,
+ * denylists, guard) is the deployment's settings, never the sender's (issue 13).
+ */
+export interface ChangeRequest {
   /** Content hash of the config files as the sender saw them; identifies the change in workflow IDs. */
   sourceRevision?: string;
   /** Prow's ConfigVersionSHA (the VERSION file), for operators. */
@@ -40,7 +44,48 @@ export interface ConfigChangeRequest {
   requestedBy?: string;
   /** Run even when the files are unchanged since the last run (the CLI's `signal`). */
   force?: boolean;
-  options: ReconcileOptions;
+}
+
+/**
+ * A request as workers before deployment settings sent it, with the run's options. Still accepted (the options
+ * are ignored); recorded histories and controllers started by old workers carry it.
+ */
+export interface ConfigChangeRequest extends ChangeRequest {
+  options?: ReconcileOptions;
+}
+
+/** `workerSettings`: the deployment settings one worker's flags give, or its withdrawal when it stops. */
+export interface WorkerSettingsMessage {
+  workerId: string;
+  /** Content hash of `settings` (canonical JSON): workers agree when their revisions are equal. */
+  revision?: string;
+  settings?: ReconcileOptions;
+  leaving?: boolean;
+}
+
+/** The deployment settings as the controller sees them: what its workers registered, and whether they agree. */
+export interface DeploymentSettingsView {
+  /** The settings runs use; absent while no worker has registered or while workers disagree. */
+  revision?: string;
+  settings?: ReconcileOptions;
+  /** Why no run can start now, e.g. workers that disagree (the controller does not guess). */
+  problem?: string;
+  /** Live workers registered different settings: shown on /healthz and a metric until they agree. */
+  conflict?: boolean;
+  workers: { workerId: string; revision: string; lastSeen: string }[];
+}
+
+/** A message the controller dropped because it did not match its schema. */
+export interface RejectedMessage {
+  message: string;
+  reason: string;
+  at: string;
+}
+
+export interface MessageRejections {
+  /** Cumulative per message name, carried across continue-as-new (the workers export it as a counter). */
+  counts: Record<string, number>;
+  recent: RejectedMessage[];
 }
 
 export interface OperatorAction {
@@ -71,6 +116,8 @@ export interface ChangeRunInput {
   controllerWorkflowId: string;
   baseline?: ConfigSnapshot;
   request: ConfigChangeRequest;
+  /** The deployment's settings when the controller started the run; runs started before them use request.options. */
+  options?: ReconcileOptions;
 }
 
 export type ChangeOutcomeKind = 'baseline' | 'unchanged' | 'reconciled' | 'dry-run';
@@ -152,7 +199,7 @@ export interface RunRecord {
   workflowId: string;
   from?: string;
   to?: string;
-  outcome: ChangeOutcomeKind | 'failed' | 'cancelled' | 'superseded' | 'skipped';
+  outcome: ChangeOutcomeKind | 'failed' | 'cancelled' | 'superseded' | 'skipped' | 'recovered';
   at: string;
   detail?: string;
 }
@@ -162,9 +209,23 @@ export interface ControllerView {
   lastReconciled?: ConfigSummary;
   /** The newest config a run loaded and validated (reconciled or not): what the load gauge reports. */
   lastLoaded?: ConfigSummary;
-  pending?: Omit<ConfigChangeRequest, 'options'>;
+  pending?: ChangeRequest;
   running?: { workflowId: string; held: boolean; since: string };
-  blocked?: { workflowId: string; error: string; errorType?: string; since: string; newestRevision?: string };
+  blocked?: {
+    workflowId: string;
+    error: string;
+    errorType?: string;
+    since: string;
+    newestRevision?: string;
+    /** The run failed loading or validating the config (fail closed), not later. */
+    loadFailed?: boolean;
+  };
   health: ConfigHealth;
   recent: RunRecord[];
+  /** Absent from controllers started before deployment settings existed. */
+  deployment?: DeploymentSettingsView;
+  /** Messages dropped at the boundary (absent from controllers started before schemas existed). */
+  rejected?: MessageRejections;
+  /** Failed loads of the config, counted once per run (the workers export it as a counter). */
+  loadFailures?: number;
 }

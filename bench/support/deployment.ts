@@ -8,7 +8,12 @@ import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
-import { controllerStatus, requestReconcile, waitForController } from '../../src/temporal/controller-client';
+import {
+  controllerStatus,
+  registerWorkerSettings,
+  requestReconcile,
+  waitForController,
+} from '../../src/temporal/controller-client';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { controllerWorkflowId } from '../../workflows/controller';
@@ -133,6 +138,8 @@ export class BenchDeployment {
   /** Signal-with-start of the controller with the config's current content hash, as the watcher sends it. */
   async requestChange(reason: string, force = false): Promise<{ sentAt: number; revision: string }> {
     const { revision } = await sourceRevision(this.options.config);
+    // Runs use the deployment settings its workers register (a request carries none): the bench's, here.
+    await registerWorkerSettings(this.client, this.options, 'bench');
     const sentAt = Date.now();
     await requestReconcile(this.client, this.options, {
       sourceRevision: revision,

@@ -79,6 +79,10 @@ const commands: Record<string, Command> = {
   ),
   cancel: operatorCommand('Cancel the running change; it stops between GitHub calls.', operator.cancel),
   signal: operatorCommand('Reconcile the current config files now.', operator.signal),
+  recover: operatorCommand(
+    'Replace a controller that does not answer (its task keeps failing) with a fresh run keeping its baseline.',
+    operator.recover,
+  ),
   'demo-change': {
     summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
     run: async (argv) => {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { sourceRevision } from '../config/source-revision';
 import type { ReconcilerOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
+import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
 import type { ChangeRunView, ControllerView } from '../../workflows/types';
 
@@ -87,7 +88,24 @@ export async function cancel(ctx: OperatorContext): Promise<void> {
   ctx.print(`cancellation of ${controller.running.workflowId} requested`);
 }
 
-/** Reconcile the current files now, even if the watcher saw no change. */
+/**
+ * Replaces a controller whose workflow task keeps failing with a fresh run that keeps its baseline and gets its
+ * pending and blocked changes again (README, "A controller that does not answer").
+ */
+export async function recover(ctx: OperatorContext): Promise<void> {
+  const report = await recoverController(ctx.client, ctx.options, {
+    by: ctx.by,
+    reason: ctx.reason ?? 'recovered from the CLI',
+  });
+  ctx.print(
+    `controller of instance "${ctx.options.instance}" recovered: run ${report.stuckRunId} terminated, run ${report.newRunId} started with baseline ${report.baselineRevision ?? 'none'}, ${report.resent.length} change(s) sent again`,
+  );
+}
+
+/**
+ * Reconcile the current files now, even if the watcher saw no change. The request says which files, why and
+ * who: what the run does comes from the workers' deployment settings, not from this command's flags.
+ */
 export async function signal(ctx: OperatorContext): Promise<void> {
   const current = await sourceRevision(ctx.options.config);
   await requestReconcile(ctx.client, ctx.options, {

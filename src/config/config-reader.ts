@@ -2,13 +2,26 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
+import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
 import { ConfigReadError } from './errors';
+import { JobBudget } from './job-budget';
 import { eventLoopTurns } from './event-loop-turns';
 import type { ParseCache } from './parse-cache';
 import type { ConfigProblem } from './types';
 
 /** Files read ahead of the one being decoded: enough to hide read latency, few enough to bound memory. */
 const READ_AHEAD = 16;
+
+/**
+ * The most problems one load lists. A hostile file can hold one problem per few bytes (a list of 100,000
+ * wrongly typed values); the load fails on the first, and listing more only costs memory and log lines.
+ */
+export const MAX_LISTED_PROBLEMS = 1_000;
+/**
+ * Problem messages are cut at this length: a message quotes the value it is about (a 4 MB label key), and
+ * the load's failure is logged and recorded in the run's Temporal history, whose payloads are limited.
+ */
+export const MAX_PROBLEM_LENGTH = 1_000;
 
 export interface DocumentOptions {
   /** Decompress gzip content (the Prow and job configs, V2). */
@@ -23,16 +36,34 @@ export interface DocumentOptions {
  */
 export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
+  private readonly jobBudget = new JobBudget();
 
   constructor(private readonly cache?: ParseCache) {}
 
+  /** Records a problem; beyond MAX_LISTED_PROBLEMS only that there were more. */
   add(problem: ConfigProblem): void {
-    this.problems.push(problem);
+    const cut = (text: string): string =>
+      text.length > MAX_PROBLEM_LENGTH
+        ? `${text.slice(0, MAX_PROBLEM_LENGTH)}… (${text.length} characters)`
+        : text;
+    if (problem.message.length > MAX_PROBLEM_LENGTH || (problem.field?.length ?? 0) > MAX_PROBLEM_LENGTH) {
+      problem = {
+        ...problem,
+        message: cut(problem.message),
+        ...(problem.field ? { field: cut(problem.field) } : {}),
+      };
+    }
+    if (this.problems.length < MAX_LISTED_PROBLEMS) this.problems.push(problem);
+    else if (this.problems.length === MAX_LISTED_PROBLEMS) {
+      this.problems.push({
+        message: `more than ${MAX_LISTED_PROBLEMS} problems: the rest are not listed`,
+      });
+    }
   }
 
   /** Records a FileProblemError; rethrows anything else. */
   fail(error: unknown): void {
-    if (error instanceof FileProblemError) this.problems.push(error.problem);
+    if (error instanceof FileProblemError) this.add(error.problem);
     else throw error;
   }
 
@@ -43,7 +74,24 @@ export class ConfigReader {
     options: DocumentOptions = {},
   ): Promise<ParsedDocument | undefined> {
     const bytes = await this.bytes(file, options);
-    return bytes && this.decode(file, bytes, kind, options);
+    return bytes && this.decodeLarge(file, bytes, kind, options);
+  }
+
+  /** `decode`, off the event loop for a large file (decode-thread.ts). */
+  private async decodeLarge(
+    file: string,
+    bytes: Buffer,
+    kind: DocumentKind,
+    options: DocumentOptions,
+  ): Promise<ParsedDocument | undefined> {
+    if (bytes.length < OFF_THREAD_BYTES || !decodeThread.available)
+      return this.decode(file, bytes, kind, options);
+    try {
+      return this.accept(file, await decodeThread.decode(file, bytes, kind), options, kind);
+    } catch (error) {
+      this.fail(error);
+      return undefined;
+    }
   }
 
   /**
@@ -74,7 +122,7 @@ export class ConfigReader {
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      use(file, bytes && this.decode(file, bytes, kind, options));
+      use(file, bytes && (await this.decodeLarge(file, bytes, kind, options)));
       await turn();
     }
   }
@@ -110,7 +158,22 @@ export class ConfigReader {
       this.fail(error);
       return undefined;
     }
-    for (const problem of parsed.problems) this.problems.push({ file, ...problem });
+    return this.accept(file, parsed, options, kind);
+  }
+
+  /**
+   * Records a decoded file's problems; undefined (the file's jobs are not merged) once the config holds
+   * more jobs than the budget allows.
+   */
+  private accept(
+    file: string,
+    parsed: ParsedDocument,
+    options: DocumentOptions,
+    kind: DocumentKind,
+  ): ParsedDocument | undefined {
+    if ((kind === 'job' || kind === 'prow') && !this.jobBudget.admit(file, parsed.value, this))
+      return undefined;
+    for (const problem of parsed.problems) this.add({ file, ...problem });
     if (options.required && parsed.value === undefined && parsed.problems.length === 0) {
       this.add({ file, message: `${file} is empty` });
     }

@@ -14,11 +14,11 @@ import {
   type DefaultedPresubmit,
   type ProwSettings,
 } from './job-defaults';
-import { jobRegexError, presubmitRegexError } from './job-regexes';
+import { jobRegexProblem, presubmitRegexProblem, type RegexProblem } from './job-regexes';
 import {
   periodicChecker,
-  validatePostsubmits,
-  validatePresubmits,
+  validatePostsubmitsYielding,
+  validatePresubmitsYielding,
   type JobListProblem,
 } from './job-validation';
 import type { ParseCache } from './parse-cache';
@@ -102,22 +102,35 @@ function located(list: readonly Sourced<DecodedJobBase>[], problem: JobListProbl
   return out;
 }
 
-/** Defaults one list of jobs, recording preset and regex errors (V6, V7). */
-function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name: string }>(
+/**
+ * Defaults one list of jobs, recording preset and regex errors (V6, V7), giving the event loop a turn
+ * when a slice of work has taken long (a repository can hold 50,000 jobs).
+ */
+async function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & { name: string }>(
   reader: ConfigReader,
   list: readonly Sourced<T>[],
   defaulter: (job: T) => Defaulted<D>,
-  regexError: (name: string, job: D) => string | undefined,
-): D[] {
-  return list.map(({ job, file }) => {
+  regexProblem: (name: string, job: D) => RegexProblem | undefined,
+  turn: () => Promise<void>,
+): Promise<D[]> {
+  const out: D[] = [];
+  for (const { job, file } of list) {
     const defaulted = defaulter(job);
     const name = defaulted.job.name;
     const where = name ? { file, job: name } : { file };
     if (defaulted.error) reader.add({ ...where, message: defaulted.error });
-    const regex = regexError(name, defaulted.job);
-    if (regex) reader.add({ ...where, message: `could not set regex: ${regex}` });
-    return defaulted.job;
-  });
+    const regex = regexProblem(name, defaulted.job);
+    if (regex) {
+      reader.add({
+        ...where,
+        ...(regex.field ? { field: regex.field } : {}),
+        message: `could not set regex: ${regex.message}`,
+      });
+    }
+    out.push(defaulted.job);
+    await turn();
+  }
+  return out;
 }
 
 /** Periodics have no branch or file regexes to compile. */
@@ -140,30 +153,44 @@ async function finalizeJobs(
   for (const repo of [...jobs.presubmits.keys()].sort()) {
     await turn();
     const list = jobs.presubmits.get(repo) ?? [];
-    const defaulted = defaultAll<DecodedPresubmit, DefaultedPresubmit>(
+    const defaulted = await defaultAll<DecodedPresubmit, DefaultedPresubmit>(
       reader,
       list,
       (job) => defaultPresubmit(job, repo, settings),
-      presubmitRegexError,
+      presubmitRegexProblem,
+      turn,
     );
-    for (const problem of validatePresubmits(defaulted, settings)) reader.add(located(list, problem));
-    keep(repo, defaulted.map(toPresubmit));
+    for (const problem of await validatePresubmitsYielding(defaulted, settings, turn))
+      reader.add(located(list, problem));
+    const presubmits: Presubmit[] = [];
+    for (const job of defaulted) {
+      presubmits.push(toPresubmit(job));
+      await turn();
+    }
+    keep(repo, presubmits);
   }
   for (const repo of [...jobs.postsubmits.keys()].sort()) {
     await turn();
     const list = jobs.postsubmits.get(repo) ?? [];
-    const defaulted = defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
+    const defaulted = await defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
       reader,
       list,
       (job) => defaultPostsubmit(job, repo, settings),
-      jobRegexError,
+      jobRegexProblem,
+      turn,
     );
-    for (const problem of validatePostsubmits(defaulted, settings)) reader.add(located(list, problem));
+    for (const problem of await validatePostsubmitsYielding(defaulted, settings, turn))
+      reader.add(located(list, problem));
   }
   const checkPeriodic = periodicChecker(settings);
   for (const [index, sourced] of jobs.periodics.entries()) {
-    await turn();
-    const [periodic] = defaultAll(reader, [sourced], (job) => defaultPeriodic(job, settings), noRegexes);
+    const [periodic] = await defaultAll(
+      reader,
+      [sourced],
+      (job) => defaultPeriodic(job, settings),
+      noRegexes,
+      turn,
+    );
     for (const problem of periodic ? checkPeriodic(periodic, index) : [])
       reader.add(located(jobs.periodics, problem));
   }

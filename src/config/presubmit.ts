@@ -1,4 +1,4 @@
-import { matchesUnanchored } from './re2';
+import { branchListPattern, matchesUnanchored } from './re2';
 import type { Brancher, ChangeMatcher, IndexedPresubmit } from './types';
 
 /** Prow's `ContextRequired`: the context blocks merging (a "blocking" presubmit). */
@@ -16,12 +16,12 @@ export function needsExplicitTrigger(p: Pick<IndexedPresubmit, 'always_run'> & C
   return !p.always_run && !hasChangeFilter(p);
 }
 
-/** Prow's `Brancher.ShouldRun` (R16): unanchored RE2 over the alternatives joined with `|` (Q12). */
+/** Prow's `Brancher.ShouldRun` (R16): unanchored RE2 over the alternatives joined with `|` (Q12, re2.ts). */
 export function runsOnBranch(b: Brancher, branch: string): boolean {
   const skip = b.skip_branches ?? [];
   const only = b.branches ?? [];
-  if (skip.length > 0 && matchesUnanchored(skip.join('|'), branch)) return false;
-  return only.length === 0 || matchesUnanchored(only.join('|'), branch);
+  if (skip.length > 0 && matchesUnanchored(branchListPattern(skip), branch)) return false;
+  return only.length === 0 || matchesUnanchored(branchListPattern(only), branch);
 }
 
 /**

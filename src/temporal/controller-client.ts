@@ -1,10 +1,20 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ReconcilerOptions } from '../options';
 import { reconcilerController, controllerWorkflowId } from '../../workflows/controller';
-import { configChangedSignal, statusQuery } from '../../workflows/messages';
-import type { ConfigChangeRequest, ControllerView, ReconcileOptions } from '../../workflows/types';
+import { configChangedSignal, statusQuery, workerSettingsSignal } from '../../workflows/messages';
+import type {
+  ChangeRequest,
+  ControllerView,
+  ReconcileOptions,
+  WorkerSettingsMessage,
+} from '../../workflows/types';
 
-/** The run-shaping options a change request carries, so a redeploy with new flags applies to the next change. */
+/**
+ * The deployment settings: the worker flags that decide what a run does (dry run, denylists, guard, ...).
+ * Workers register them with the controller; a change request never carries them (issue 13).
+ */
 export function reconcileOptionsOf(options: ReconcilerOptions): ReconcileOptions {
   return {
     dryRun: options.dryRun,
@@ -19,20 +29,73 @@ export function reconcileOptionsOf(options: ReconcilerOptions): ReconcileOptions
   };
 }
 
+/** JSON with sorted keys, so equal settings hash equally whatever order their fields were built in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
+}
+
+/** The settings' content revision: workers of one deployment agree when theirs are equal. */
+export function settingsRevision(settings: ReconcileOptions): string {
+  return createHash('sha256').update(canonicalJson(settings)).digest('hex').slice(0, 12);
+}
+
+/** How this process names itself to the controller (as Temporal's default worker identity does). */
+export function defaultWorkerId(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+export function workerSettingsMessage(options: ReconcilerOptions, workerId: string): WorkerSettingsMessage {
+  const settings = reconcileOptionsOf(options);
+  return { workerId, revision: settingsRevision(settings), settings };
+}
+
+const startOptions = (options: ReconcilerOptions) => ({
+  workflowId: controllerWorkflowId(options.instance),
+  taskQueue: options.temporal.taskQueue,
+  args: [{ instance: options.instance }] as Parameters<typeof reconcilerController>,
+  staticSummary: `status-reconciler controller "${options.instance}"`,
+});
+
 /** Signal-with-start: the first change creates the controller; later ones reach the running one. */
 export async function requestReconcile(
   client: Client,
-  options: ReconcilerOptions,
-  change: Omit<ConfigChangeRequest, 'options'>,
+  options: Pick<ReconcilerOptions, 'instance' | 'temporal'>,
+  change: ChangeRequest,
 ): Promise<WorkflowHandle<typeof reconcilerController>> {
   return client.workflow.signalWithStart(reconcilerController, {
-    workflowId: controllerWorkflowId(options.instance),
-    taskQueue: options.temporal.taskQueue,
-    args: [{ instance: options.instance }],
+    ...startOptions(options as ReconcilerOptions),
     signal: configChangedSignal,
-    signalArgs: [{ ...change, options: reconcileOptionsOf(options) }],
-    staticSummary: `status-reconciler controller "${options.instance}"`,
+    signalArgs: [change],
   });
+}
+
+/** A worker registers its deployment settings (signal-with-start: it may be the first to reach Temporal). */
+export async function registerWorkerSettings(
+  client: Client,
+  options: ReconcilerOptions,
+  workerId: string,
+): Promise<void> {
+  await client.workflow.signalWithStart(reconcilerController, {
+    ...startOptions(options),
+    signal: workerSettingsSignal,
+    signalArgs: [workerSettingsMessage(options, workerId)],
+  });
+}
+
+/** A stopping worker withdraws its settings, so a rolling update's old workers stop counting at once. */
+export async function withdrawWorkerSettings(
+  client: Client,
+  instance: string,
+  workerId: string,
+): Promise<void> {
+  await controllerHandle(client, instance).signal(workerSettingsSignal, { workerId, leaving: true });
 }
 
 export function controllerHandle(

@@ -10,11 +10,17 @@ export interface HealthSources {
   ready(): boolean;
   /** The process and its worker are alive (not failed or stopped). */
   live(): boolean;
+  /**
+   * Other reasons actuation is halted, one line each (ControllerStateReader.problems): a controller that does
+   * not answer, workers that disagree on the deployment settings, a failed change that blocks the controller.
+   */
+  controllerProblems?(): string[];
 }
 
 /**
  * Prow's health paths (kubernetes-sigs/prow#628), so Prow's probes keep working:
- * - `/healthz` (Prow's liveness): fail closed, 503 while the newest config cannot be loaded or validated;
+ * - `/healthz` (Prow's liveness): fail closed, 503 while the newest config cannot be loaded or validated, and
+ *   while the controller is blocked, does not answer, or its workers disagree on the deployment settings;
  * - `/healthz/ready`: connected to Temporal and polling; 503 while starting or draining;
  * - `/livez`: the process alone, for deployments that want an alert rather than a restart on a broken config.
  */
@@ -28,6 +34,7 @@ export function startHealthServer(sources: HealthSources, port: number, host = '
     if (path === '/healthz') {
       if (!sources.live()) return send(503, 'LivenessCheck failed: worker is not running\n');
       const health = sources.configHealth();
+      const problems = sources.controllerProblems?.() ?? [];
       if (health && !health.ok) {
         return send(
           503,
@@ -37,9 +44,12 @@ export function startHealthServer(sources: HealthSources, port: number, host = '
             `failing revision: ${health.failingSourceRevision ?? 'unknown'}`,
             `since: ${health.since ?? 'unknown'}`,
             `last good revision: ${health.lastGoodRevision ?? 'none'}`,
+            ...problems,
           ].join('\n') + '\n',
         );
       }
+      if (problems.length > 0)
+        return send(503, ['LivenessCheck failed: actuation halted', ...problems].join('\n') + '\n');
       return send(200, 'OK');
     }
     if (path === '/healthz/ready')

@@ -78,6 +78,22 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Reconcile runs held by the blast-radius guard, waiting for approve or reject.',
       ...metric,
     }),
+    messagesRejected: new Counter({
+      name: 'status_reconciler_messages_rejected_total',
+      help: 'Signals dropped because their payload did not match the message schema, by workflow and message.',
+      labelNames: ['workflow', 'message'],
+      ...metric,
+    }),
+    controllerAnswering: new Gauge({
+      name: 'status_reconciler_controller_answering',
+      help: 'Whether the controller answers its status query (1) or exists but does not (0): see `recover`.',
+      ...metric,
+    }),
+    deploymentSettingsConflict: new Gauge({
+      name: 'status_reconciler_deployment_settings_conflict',
+      help: 'Whether live workers registered different deployment settings (1); no run starts until they agree.',
+      ...metric,
+    }),
     githubRequests: new Counter({
       name: 'status_reconciler_github_requests_total',
       help: 'GitHub API requests by endpoint (method and route) and outcome (status class or error).',

@@ -6,7 +6,12 @@ import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
-import { requestReconcile } from '../temporal/controller-client';
+import {
+  defaultWorkerId,
+  registerWorkerSettings,
+  requestReconcile,
+  withdrawWorkerSettings,
+} from '../temporal/controller-client';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
 import { startHealthServer } from './health-server';
@@ -34,11 +39,16 @@ export async function runWorker(
   const current: { worker?: Worker } = {};
 
   const client = await connectClient(options.temporal);
-  const controller = new ControllerStateReader(client, options.instance, log, metrics);
+  // This worker's flags are the deployment's settings: registered with the controller, which runs with them.
+  const workerId = defaultWorkerId();
+  const controller = new ControllerStateReader(client, options.instance, log, metrics, 3_000, {
+    registration: { options, workerId },
+  });
   servers.push(
     await startHealthServer(
       {
         configHealth: () => controller.current()?.health,
+        controllerProblems: () => controller.problems(),
         // Ready only while polling: 503 while starting, stopping or draining.
         ready: () => current.worker?.getState() === 'RUNNING',
         live: () => !current.worker || !['FAILED', 'STOPPED'].includes(current.worker.getState()),
@@ -96,6 +106,7 @@ export async function runWorker(
     },
   });
 
+  await registerWorkerSettings(client, options, workerId);
   current.worker = worker;
   const running = worker.run();
   controller.start();
@@ -119,6 +130,9 @@ export async function runWorker(
   } finally {
     await watcher.stop();
     await controller.stop();
+    await withdrawWorkerSettings(client, options.instance, workerId).catch((err: unknown) =>
+      log.warn('could not withdraw the deployment settings', { error: err }),
+    );
     await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
     await connection.close();
     await client.connection.close();

@@ -4,6 +4,7 @@ import { reconcileOptionsOf } from '../../src/temporal/controller-client';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 import { sourceRevision } from '../../src/config/source-revision';
+import type { ChangeRequest } from '../../workflows/types';
 
 /** The controller continues as new before its history grows large, carrying its whole state across. */
 describe('controller continue-as-new', () => {
@@ -36,12 +37,18 @@ describe('controller continue-as-new', () => {
         taskQueue: harness.options.temporal.taskQueue,
         args: [{ instance: harness.options.instance, maxHistoryEvents: 20 }],
         signal: configChangedSignal,
+        // A payload as workers sent it before deployment settings: accepted, its options ignored.
         signalArgs: [
-          { sourceRevision: revision, reason: 'test', options: reconcileOptionsOf(harness.options) },
+          {
+            sourceRevision: revision,
+            reason: 'test',
+            options: reconcileOptionsOf(harness.options),
+          } as ChangeRequest,
         ],
       });
     };
     await change(['pull-keep']);
+    await harness.registerSettings();
     await harness.waitFor((v) => v.recent.length === 1);
     const firstRun = (await harness.client.workflow.getHandle(workflowId).describe()).runId;
     await change(['pull-keep', 'pull-a']);

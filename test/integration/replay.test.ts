@@ -22,6 +22,9 @@ describe('replay of recorded workflow histories', () => {
         'change-retried-activities',
         'controller-e2e',
         'controller-guard',
+        'change-deployment-settings',
+        'controller-deployment-settings',
+        'controller-recovered',
       ]),
     );
   });

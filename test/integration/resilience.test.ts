@@ -7,7 +7,8 @@ import { configFixture, ReconcilerHarness } from '../support/reconciler-harness'
 const retired = 'Context retired without replacement.';
 const moved = 'Context retired. Status moved to "ci/new".';
 const pulls = 20;
-const { scenario, sha } = busyRepository(pulls, ['pull-old', 'ci/old']);
+// Every PR's head carries pull-keep too, so the coalescing test can see v3's removal of it retired.
+const { scenario, sha } = busyRepository(pulls, ['pull-keep', 'pull-old', 'ci/old']);
 const jobFile = 'jobs/acme/busy/busy-presubmits.yaml';
 
 async function start(config: ReturnType<typeof configFixture>): Promise<ReconcilerHarness> {
@@ -35,9 +36,12 @@ function deployment(): { config: ReturnType<typeof configFixture>; harness: () =
 }
 
 /** Each PR got exactly one retire of pull-old and one move of ci/old: nothing lost, nothing written twice. */
-function expectReconciledOnce(harness: ReconcilerHarness): void {
+function expectReconciledOnce(harness: ReconcilerHarness, keepRetired = false): void {
   for (let n = 1; n <= pulls; n++) {
     const history = harness.github.statusHistory('acme', 'busy', sha(n));
+    // pull-keep stays in the config until the coalescing test removes it: untouched before then.
+    if (!keepRetired)
+      expect(history.filter((s) => s.context === 'pull-keep' && s.description === retired)).toEqual([]);
     expect(history.filter((s) => s.context === 'pull-old' && s.description === retired)).toHaveLength(1);
     expect(history.filter((s) => s.context === 'ci/new')).toHaveLength(1);
     expect(history.filter((s) => s.context === 'ci/old' && s.description === moved)).toHaveLength(1);
@@ -169,7 +173,16 @@ describe('changes arriving while a run is in progress', () => {
     const jobs = harness.kubernetes.prowJobs().map((j) => j.spec?.job);
     expect(jobs.filter((j) => j === 'pull-added')).toHaveLength(pulls);
     expect(jobs.filter((j) => j === 'pull-late')).toHaveLength(pulls);
-    expect(harness.github.latestStatus('acme', 'busy', sha(1), 'pull-keep')).toBeUndefined();
-    expectReconciledOnce(harness);
+    for (let n = 1; n <= pulls; n++) {
+      const keep = harness.github
+        .statusHistory('acme', 'busy', sha(n))
+        .filter((s) => s.context === 'pull-keep');
+      expect(keep.filter((s) => s.description === retired)).toHaveLength(1);
+      expect(harness.github.latestStatus('acme', 'busy', sha(n), 'pull-keep')).toMatchObject({
+        state: 'success',
+        description: retired,
+      });
+    }
+    expectReconciledOnce(harness, true);
   });
 });

@@ -13,7 +13,12 @@ import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
 import type { GitHubDoubleLimits } from '../../src/sandbox/github';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
-import { controllerStatus, requestReconcile, waitForController } from '../../src/temporal/controller-client';
+import {
+  controllerStatus,
+  registerWorkerSettings,
+  requestReconcile,
+  waitForController,
+} from '../../src/temporal/controller-client';
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
@@ -133,13 +138,19 @@ export class ReconcilerHarness {
   /** Starts one more worker on the harness's task queue. */
   async startWorker(
     overrides: Partial<ActivityDeps> = {},
-    worker: { identity?: string; writeBudget?: WriteBudget; maxConcurrentActivities?: number } = {},
+    worker: {
+      identity?: string;
+      writeBudget?: WriteBudget;
+      maxConcurrentActivities?: number;
+      /** Other workflow code (a test's deliberately broken controller). */
+      bundle?: WorkflowBundle;
+    } = {},
   ): Promise<Worker> {
     const created = await createReconcilerWorker({
       connection: this.connection,
       namespace: 'default',
       taskQueue: this.options.temporal.taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: worker.bundle ?? (await workflowBundle()),
       activities: { ...this.activityDeps(worker.writeBudget), ...overrides },
       identity: worker.identity,
       buildId: worker.identity,
@@ -153,8 +164,17 @@ export class ReconcilerHarness {
     return created;
   }
 
+  /**
+   * Registers the harness's deployment settings with the controller, as a deployment's workers do (runs use
+   * them; a change request carries none). Under one worker ID for the harness's in-process workers.
+   */
+  async registerSettings(workerId = 'test-harness'): Promise<void> {
+    await registerWorkerSettings(this.client, this.options, workerId);
+  }
+
   async requestChange(reason = 'test', force = false): Promise<void> {
     const current = await sourceRevision(this.options.config);
+    await this.registerSettings();
     await requestReconcile(this.client, this.options, {
       sourceRevision: current.revision,
       reason,

@@ -19,7 +19,9 @@ export function workerProcessArgs(harness: ReconcilerHarness, dir: string, extra
     `--temporal-address=${temporalAddress()}`,
     `--temporal-task-queue=${harness.options.temporal.taskQueue}`,
     `--instance=${harness.options.instance}`,
+    // The harness's run-shaping flags, so the process's deployment settings agree with the harness's.
     '--dry-run=false',
+    '--retry-blocked-after=0',
     `--github-endpoint=${harness.github.url}`,
     `--github-app-id=${harness.github.app.appId}`,
     `--github-app-private-key-path=${key}`,
