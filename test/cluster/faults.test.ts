@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LocalCluster } from '../../scripts/cluster/cluster';
 import { clusterWorkerFlags, waitReady, WorkerProcesses } from '../../scripts/cluster/workers';
 import { sourceRevision } from '../../src/config/source-revision';
+import { requestReconcile } from '../../src/temporal/controller-client';
 import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
@@ -512,7 +513,14 @@ suite(title, () => {
         config.write(jobFile, jobsYaml(stormJobs(s)));
         for (;;) {
           try {
-            await harness.requestChange(`storm ${s}`);
+            // As `status-reconciler reconcile` sends it: a request only. (The harness's requestChange would
+            // also register its own deployment settings, which differ from the workers', and the controller
+            // starts no run while a deployment's settings disagree.)
+            await requestReconcile(harness.client, harness.options, {
+              sourceRevision: (await sourceRevision(harness.options.config)).revision,
+              reason: `storm ${s}`,
+              requestedBy: 'test',
+            });
             break;
           } catch {
             signalsRetried++;
