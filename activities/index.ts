@@ -1,5 +1,6 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
 import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
+import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/parse-cache';
 import { parsePresubmitIndex } from '../src/config/index-model';
 import { loadRetainedConfig, type RetainedConfig } from '../src/config/retained-config';
@@ -41,6 +42,18 @@ export class ConfigSupersededError extends Error {
 }
 
 /**
+ * How a failed load leaves the load activity. Deterministic failures (the same files fail the same way)
+ * are not retried: ConfigInvalidError (the config breaks a rule) and ConfigInternalError (the loader met an
+ * exception it did not expect) become non-retryable ApplicationFailures of that type. Anything else, e.g.
+ * ConfigReadError (an I/O error that may pass), is rethrown for the activity's retry policy.
+ */
+export function loadFailure(err: unknown): unknown {
+  if (err instanceof Error && (err.name === 'ConfigInvalidError' || err.name === 'ConfigInternalError'))
+    return ApplicationFailure.nonRetryable(err.message, err.name);
+  return err;
+}
+
+/**
  * Activities are thin: they read facts (files, GitHub, Kubernetes), call the pure core in src/, and write.
  * Built by a factory that takes their dependencies, so tests inject doubles.
  */
@@ -49,12 +62,18 @@ export function createActivities(deps: ActivityDeps) {
   // runs at a time, so no other is needed.
   let latest: RetainedConfig | undefined;
 
-  // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds).
+  // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds), and re-checks only
+  // the repositories whose jobs those files hold.
   const parseCache = new ParseCache();
+  const loadMemo = new LoadMemo();
   const loadCurrent = async (): Promise<RetainedConfig> => {
     // Released first, so a worker never holds the old config and the one being loaded at once.
     latest = undefined;
-    latest = await loadRetainedConfig(deps.configSource, { cache: parseCache, logger: deps.log });
+    latest = await loadRetainedConfig(deps.configSource, {
+      cache: parseCache,
+      memo: loadMemo,
+      logger: deps.log,
+    });
     return latest;
   };
 
@@ -82,9 +101,7 @@ export function createActivities(deps: ActivityDeps) {
           error: err,
           sourceRevision: input.sourceRevision,
         });
-        if (err instanceof Error && err.name === 'ConfigInvalidError')
-          throw ApplicationFailure.nonRetryable(err.message, 'ConfigInvalidError');
-        throw err;
+        throw loadFailure(err);
       }
       const presubmitCount = Object.values(config.index.repos).reduce((n, list) => n + list.length, 0);
       deps.metrics?.loadedPresubmitCount.set(presubmitCount);

@@ -1,65 +1,319 @@
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { loadRetainedConfig } from '../src/config/retained-config';
+import { createInterface } from 'node:readline';
+import { loadConfig } from '../src/config/load';
+import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/parse-cache';
-import { projectRoot } from '../src/project-root';
+import { loadRetainedConfig } from '../src/config/retained-config';
+import { SourceScanner } from '../src/config/source-revision';
 import type { ConfigSource } from '../src/config/types';
+import { projectRoot } from '../src/project-root';
+import { copyJobTree } from './support/prow-config-scale';
 
 /**
- * Loads and validates the Kubernetes project's Prow config (../shared/data/kubernetes-prow-config,
- * 602 job files) N times as a worker's activities do (loadRetainedConfig): cold (no parse cache, every file decoded) and warm (a parse cache kept
- * across loads, as the worker does, so only changed files are decoded). Prints the wall time of each
- * load, the size of the presubmit index and the peak RSS. Goal: under 1 s and 300 MB.
+ * Config loading speed (issue 14): the Kubernetes project's Prow config (../shared/data/kubernetes-prow-config,
+ * or KUBERNETES_PROW_CONFIG=dir) and ten times it (its job files replicated with the orgs renamed, as
+ * bench/scale.ts does), each figure beside Prow's where Prow has one:
  *
- * Usage (compiled): node dist/bench/load-config.js [N]
+ * - `check-config` as a whole process (compiled CLI), alternating with Prow's loader as a whole process
+ *   (PROW_ORACLE=path to test/oracle/prow-config-oracle's binary: one `config.Load` and its index);
+ * - a worker's first load in a fresh process (no caches, JIT cold) and a second full load there;
+ * - a worker's reload after 1 and 3 files changed (a comment appended to the files holding the most
+ *   kubernetes/kubernetes presubmits: the files are decoded again and their repositories re-checked, as for
+ *   any edit), timed to the new validated index; Prow reloads everything on any change (its warm full load);
+ * - the idle config watcher: CPU per poll of an unchanged tree, as a share of one core at the default 5 s poll;
+ * - peak RSS of each process (the kernel's high-water mark).
+ *
+ * Usage (compiled): PROW_ORACLE=… node dist/bench/load-config.js [RUNS]   (default 5 runs per figure)
+ * The issue's figures for Prow on the reference machine are printed when PROW_ORACLE is not set.
  */
+
+const PROW_REFERENCE = {
+  checkConfigMs: 1520,
+  firstLoadMs: 1380,
+  reloadMs: 1230,
+  peakRssMb: 190,
+};
+const POLL_MS = 5_000;
+
+interface Fixture {
+  label: string;
+  source: ConfigSource;
+  /** Job files to change for the reload figures, most kubernetes/kubernetes presubmits first. */
+  hot: string[];
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2
+      ? (s[(s.length - 1) / 2] as number)
+      : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+const ms = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : 'n/a');
+const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : '');
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Wall time and peak RSS of a whole process, from /usr/bin/time. */
+function timeProcess(
+  command: string,
+  args: string[],
+): { ms: number; cpuMs: number; rssMb: number; status: number | null } {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  const last = result.stderr.trim().split('\n').pop() ?? '';
+  const [wall, rss, user, sys] = last.split(' ').map(Number);
+  return {
+    ms: (wall ?? NaN) * 1000,
+    cpuMs: ((user ?? NaN) + (sys ?? NaN)) * 1000,
+    rssMb: (rss ?? NaN) / 1024,
+    status: result.status,
+  };
+}
+
+function buildFixture(base: string, workDir: string, copies: number): Fixture {
+  const dir = path.join(workDir, `x${copies}`);
+  cpSync(path.join(base, 'prow'), path.join(dir, 'prow'), { recursive: true });
+  copyJobTree(path.join(base, 'jobs'), path.join(dir, 'jobs'), copies);
+  const jobs = path.join(dir, 'jobs');
+  const hot = spawnSync('grep', ['-rl', 'kubernetes/kubernetes:', jobs], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((f) => f.endsWith('.yaml') && !path.relative(jobs, f).startsWith('x'))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  return {
+    label: `${copies}×`,
+    source: {
+      configPath: path.join(dir, 'prow', 'config.yaml'),
+      jobConfigPath: jobs,
+      pluginConfigPath: path.join(dir, 'prow', 'plugins.yaml'),
+    },
+    hot,
+  };
+}
+
+/** Prow's loader in its own process (batch mode): the first load's and the following loads' latency. */
+async function prowLoads(
+  oracle: string,
+  source: ConfigSource,
+  runs: number,
+): Promise<{ first: number; warm: number[] }> {
+  const child = spawn(oracle, ['-batch'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const ask = async (): Promise<number> => {
+    const started = performance.now();
+    child.stdin.write(`${JSON.stringify({ config: source.configPath, jobConfig: source.jobConfigPath })}\n`);
+    const answer = await lines.next();
+    if (answer.done || !(JSON.parse(answer.value) as { ok?: boolean }).ok)
+      throw new Error(`Prow's loader failed: ${String(answer.value).slice(0, 300)}`);
+    return performance.now() - started;
+  };
+  const first = await ask();
+  const warm: number[] = [];
+  for (let i = 0; i < runs; i++) warm.push(await ask());
+  child.stdin.end();
+  return { first, warm };
+}
+
+/** Child mode: one figure measured in a fresh process, printed as JSON. */
+async function child(kind: string, fixtureJson: string, runs: number): Promise<void> {
+  const fixture = JSON.parse(fixtureJson) as Fixture;
+  const { source } = fixture;
+  const result: Record<string, unknown> = {};
+  if (kind === 'first-load') {
+    let started = performance.now();
+    const cpu = process.cpuUsage();
+    const cache = new ParseCache();
+    const memo = new LoadMemo();
+    const first = await loadRetainedConfig(source, { cache, memo });
+    result.firstMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    result.firstCpuMs = (used.user + used.system) / 1000;
+    result.presubmits = Object.values(first.index.repos).reduce((n, l) => n + l.length, 0);
+    result.revision = first.index.revision;
+    started = performance.now();
+    await loadConfig(source);
+    result.fullWarmMs = performance.now() - started;
+  } else if (kind === 'reload') {
+    const cache = new ParseCache();
+    const memo = new LoadMemo();
+    await loadRetainedConfig(source, { cache, memo });
+    for (const changed of [1, 3]) {
+      const times: number[] = [];
+      const cpuTimes: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        for (const file of fixture.hot.slice(0, changed)) appendFileSync(file, `# bench edit ${run}\n`);
+        const started = performance.now();
+        const cpu = process.cpuUsage();
+        const config = await loadRetainedConfig(source, { cache, memo });
+        times.push(performance.now() - started);
+        const used = process.cpuUsage(cpu);
+        cpuTimes.push((used.user + used.system) / 1000);
+        if (run === 0) result[`rechecked${changed}`] = memo.rechecked;
+        if (!config.index.revision) throw new Error('no index');
+      }
+      result[`reload${changed}`] = times;
+      result[`reloadCpu${changed}`] = cpuTimes;
+    }
+    // An untouched tree: what a reload costs when the watcher fired for nothing (a touched file).
+    const started = performance.now();
+    await loadRetainedConfig(source, { cache, memo });
+    result.unchangedMs = performance.now() - started;
+  } else if (kind === 'watcher') {
+    const scanner = new SourceScanner(source);
+    await scanner.scan();
+    // Files written less than a second before a scan are hashed again by the next one.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await scanner.scan();
+    const cpu: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = process.cpuUsage();
+      await scanner.scan();
+      const used = process.cpuUsage(before);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    result.scanCpuMs = cpu;
+    result.files = scanner.files;
+    result.hashed = scanner.hashed;
+  }
+  result.peakRssMb = process.resourceUsage().maxRSS / 1024;
+  out(JSON.stringify(result));
+}
+
+function runChild(kind: string, fixture: Fixture, runs: number): Record<string, unknown> {
+  const result = spawnSync(
+    process.execPath,
+    [__filename, '--child', kind, JSON.stringify(fixture), String(runs)],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 << 20,
+    },
+  );
+  if (result.status !== 0) throw new Error(`${kind} child failed (${result.status})`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--child')
+    return child(process.argv[3] ?? '', process.argv[4] ?? '{}', Number(process.argv[5] ?? 5));
   const runs = Number(process.argv[2] ?? 5);
-  const base = path.join(projectRoot, '..', 'shared', 'data', 'kubernetes-prow-config', 'config');
+  const base =
+    process.env.KUBERNETES_PROW_CONFIG ??
+    path.join(projectRoot, '..', 'shared', 'data', 'kubernetes-prow-config', 'config');
   if (!existsSync(base)) {
-    process.stderr.write(`the Kubernetes config is absent: ${base}\n`);
+    process.stderr.write(`the Kubernetes config is absent: ${base} (set KUBERNETES_PROW_CONFIG)\n`);
     process.exitCode = 1;
     return;
   }
-  const source: ConfigSource = {
-    configPath: path.join(base, 'prow', 'config.yaml'),
-    jobConfigPath: path.join(base, 'jobs'),
-    pluginConfigPath: path.join(base, 'prow', 'plugins.yaml'),
-  };
-  const time = async (label: string, cache?: ParseCache): Promise<number> => {
-    const started = process.hrtime.bigint();
-    const config = await loadRetainedConfig(source, { cache });
-    const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const presubmits = Object.values(config.index.repos).reduce((n, list) => n + list.length, 0);
-    process.stdout.write(
-      `${label}: ${ms.toFixed(0)} ms (${presubmits} presubmits, revision ${config.index.revision})\n`,
+  const oracle = process.env.PROW_ORACLE;
+  const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'load-bench-'));
+  try {
+    const fixtures = [buildFixture(base, workDir, 1), buildFixture(base, workDir, 10)];
+    out(
+      `node ${process.version}, ${os.cpus().length} cores, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; ${runs} runs per figure, medians`,
     );
-    return ms;
-  };
+    out(
+      oracle
+        ? `Prow: ${oracle} (measured here, alternating)`
+        : `Prow: the issue's figures on its machine (set PROW_ORACLE to measure here)`,
+    );
 
-  const cold: number[] = [];
-  for (let i = 1; i <= runs; i++) cold.push(await time(`cold load ${i}`));
-  const cache = new ParseCache();
-  const warm: number[] = [];
-  await time('warm-up load (fills the parse cache)', cache);
-  for (let i = 1; i <= runs; i++) warm.push(await time(`warm load ${i}`, cache));
+    for (const fixture of fixtures) {
+      const { source } = fixture;
+      out(`\n== ${fixture.label} the Kubernetes config ==`);
+      // check-config as a whole process, alternating with Prow's loader.
+      const args = [
+        'check-config',
+        '--config-path',
+        source.configPath,
+        '--job-config-path',
+        source.jobConfigPath as string,
+        '--plugin-config',
+        source.pluginConfigPath as string,
+      ];
+      const ours: ReturnType<typeof timeProcess>[] = [];
+      const prow: ReturnType<typeof timeProcess>[] = [];
+      const pairs: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const a = timeProcess(process.execPath, [cli, ...args]);
+        if (a.status !== 0) throw new Error(`check-config failed on ${fixture.label}`);
+        ours.push(a);
+        if (oracle) {
+          const b = timeProcess(oracle, [source.configPath, source.jobConfigPath as string]);
+          prow.push(b);
+          pairs.push(a.ms / b.ms);
+        }
+      }
+      const prowCheck = oracle
+        ? median(prow.map((p) => p.ms))
+        : fixture.label === '1×'
+          ? PROW_REFERENCE.checkConfigMs
+          : NaN;
+      out(
+        `check-config, whole process: ${ms(median(ours.map((o) => o.ms)))} (CPU ${ms(median(ours.map((o) => o.cpuMs)))}; peak RSS ${median(ours.map((o) => o.rssMb)).toFixed(0)} MB)` +
+          (Number.isFinite(prowCheck)
+            ? `; Prow ${ms(prowCheck)}${oracle ? ` (CPU ${ms(median(prow.map((p) => p.cpuMs)))}; peak RSS ${median(prow.map((p) => p.rssMb)).toFixed(0)} MB)` : ''}; ratio ${oracle ? `${median(pairs).toFixed(2)}× (pairwise median)` : ratio(median(ours.map((o) => o.ms)), prowCheck)}`
+            : ''),
+      );
 
-  const config = await loadRetainedConfig(source, { cache });
-  const json = JSON.stringify(config.index);
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  process.stdout.write(
-    `cold median: ${median(cold).toFixed(0)} ms, max ${Math.max(...cold).toFixed(0)} ms\n`,
-  );
-  process.stdout.write(
-    `warm median: ${median(warm).toFixed(0)} ms, max ${Math.max(...warm).toFixed(0)} ms\n`,
-  );
-  process.stdout.write(`parse cache: ${cache.size} entries, ${cache.hits} hits, ${cache.misses} misses\n`);
-  process.stdout.write(`index JSON: ${json.length} bytes, gzip ${gzipSync(json).length} bytes\n`);
-  process.stdout.write(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
+      const prowLoad = oracle ? await prowLoads(oracle, source, runs) : undefined;
+      const first = runChild('first-load', fixture, runs);
+      const prowFirst = prowLoad?.first ?? (fixture.label === '1×' ? PROW_REFERENCE.firstLoadMs : NaN);
+      const prowWarm = prowLoad
+        ? median(prowLoad.warm)
+        : fixture.label === '1×'
+          ? PROW_REFERENCE.reloadMs
+          : NaN;
+      out(
+        `worker's first load in a fresh process: ${ms(first.firstMs as number)} (CPU ${ms(first.firstCpuMs as number)})` +
+          (Number.isFinite(prowFirst)
+            ? `; Prow ${ms(prowFirst)}; ratio ${ratio(first.firstMs as number, prowFirst)}`
+            : '') +
+          ` (${String(first.presubmits)} presubmits, revision ${String(first.revision)}; peak RSS ${(first.peakRssMb as number).toFixed(0)} MB)`,
+      );
+      out(
+        `second full load there (no cache, as check-config): ${ms(first.fullWarmMs as number)}` +
+          (Number.isFinite(prowWarm) ? `; Prow's warm load ${ms(prowWarm)}` : ''),
+      );
+
+      const reload = runChild('reload', fixture, runs);
+      for (const changed of [1, 3]) {
+        const times = reload[`reload${changed}`] as number[];
+        out(
+          `reload after ${changed} changed file${changed > 1 ? 's' : ''}: ${ms(median(times))} (CPU ${ms(median(reload[`reloadCpu${changed}`] as number[]))}; max ${ms(Math.max(...times))}; ${String(reload[`rechecked${changed}`])} lists re-checked)` +
+            (Number.isFinite(prowWarm)
+              ? `; Prow reloads everything: ${ms(prowWarm)}; ratio ${ratio(median(times), prowWarm)}`
+              : ''),
+        );
+      }
+      out(
+        `reload of an unchanged tree: ${ms(reload.unchangedMs as number)}; worker peak RSS ${(reload.peakRssMb as number).toFixed(0)} MB`,
+      );
+
+      const watcher = runChild('watcher', fixture, runs);
+      const scan = median(watcher.scanCpuMs as number[]);
+      out(
+        `idle watcher: ${scan.toFixed(1)} ms CPU per poll of ${String(watcher.files)} files (${String(watcher.hashed)} hashed) = ${((100 * scan) / POLL_MS).toFixed(2)}% of a core at a ${POLL_MS / 1000} s poll`,
+      );
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

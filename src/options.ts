@@ -18,6 +18,8 @@ interface FlagSpec {
   env?: string;
   /** Accepted so Prow manifests keep working, but unused here; a warning says so. */
   ignored?: string;
+  /** A one-letter alias (`-o` for `--output`). */
+  short?: string;
 }
 
 const flagSpecs = {
@@ -86,8 +88,13 @@ const flagSpecs = {
   'github-graphql-endpoint': {
     kind: 'string',
     default: 'https://api.github.com/graphql',
-    help: 'Unused.',
-    ignored: 'not needed',
+    help: "Accepted for compatibility; GraphQL goes to --github-endpoint's /graphql (GitHub Enterprise: /api/graphql).",
+    ignored: 'derived from --github-endpoint',
+  },
+  'github-read-api': {
+    kind: 'string',
+    default: 'graphql',
+    help: '(port) How repositories are read: graphql (open PRs with their labels, files, base SHAs and head statuses, 100 PRs a query) or rest (a request per PR, as before). Writes are REST either way.',
   },
   'github-token-path': {
     kind: 'string',
@@ -197,15 +204,30 @@ const flagSpecs = {
     ignored: 'no --status-path',
   },
   'metrics-port': { kind: 'int', default: 9090, help: 'Port to serve /metrics on.' },
+  'metrics-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: '(port) IP address to serve /metrics on (0.0.0.0: every interface, as Prometheus in a cluster needs).',
+  },
   'temporal-metrics-port': {
     kind: 'int',
     default: 9091,
     help: "(port) Port of the Temporal SDK's own worker metrics (/metrics); 0 disables them.",
   },
+  'temporal-metrics-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: "(port) IP address of the Temporal SDK's worker metrics.",
+  },
   'health-port': {
     kind: 'int',
     default: 8081,
     help: 'Port to serve /healthz, /healthz/ready and /livez on.',
+  },
+  'health-address': {
+    kind: 'string',
+    default: '0.0.0.0',
+    help: "(port) IP address to serve health on (0.0.0.0: every interface, as Kubernetes' probes need).",
   },
   'pprof-port': {
     kind: 'int',
@@ -285,6 +307,11 @@ const flagSpecs = {
     default: '',
     help: '(port) Server name to verify in its certificate.',
   },
+  'register-search-attributes': {
+    kind: 'bool',
+    default: true,
+    help: '(port) At start, register the search attributes the Temporal namespace lacks; false: exit naming the `temporal operator` command instead.',
+  },
   instance: {
     kind: 'string',
     default: 'default',
@@ -350,6 +377,56 @@ const flagSpecs = {
 
 export type FlagName = keyof typeof flagSpecs;
 
+/**
+ * The worker's flags that other commands read, by what they are for. A command accepts (and its help lists)
+ * only the groups it uses; the worker and `dev` accept every flag.
+ */
+export const flagGroups = {
+  /** Where the Prow config is (check-config, signal). */
+  config: [
+    'config-path',
+    'job-config-path',
+    'supplemental-prow-config-dir',
+    'supplemental-prow-configs-filename-suffix',
+    'supplemental-prow-configs-filename',
+    'plugin-config',
+    'supplemental-plugin-config-dir',
+    'supplemental-plugin-configs-filename-suffix',
+  ],
+  /** How to reach the controller (every operator command). */
+  temporal: [
+    'temporal-address',
+    'temporal-namespace',
+    'temporal-task-queue',
+    'temporal-api-key-path',
+    'temporal-tls',
+    'temporal-tls-cert-path',
+    'temporal-tls-key-path',
+    'temporal-tls-ca-path',
+    'temporal-tls-server-name',
+    'instance',
+  ],
+  /** What shapes a reconcile run; a change request carries them (signal). */
+  run: [
+    'dry-run',
+    'continue-on-error',
+    'denylist',
+    'denylist-all',
+    'trigger-new-repos',
+    'blast-radius-guard',
+    'blast-radius-max-removed-fraction',
+    'blast-radius-max-removed-contexts',
+    'blast-radius-max-repo-removed-fraction',
+    'approval-timeout',
+    'repo-concurrency',
+    'retry-blocked-after',
+    'activity-heartbeat-timeout',
+  ],
+} satisfies Record<string, FlagName[]>;
+
+/** Every flag: what the worker (and `dev`, which runs one) accepts. */
+export const allFlags = Object.keys(flagSpecs) as FlagName[];
+
 export interface ReconcilerOptions {
   config: ConfigSource;
   continueOnError: boolean;
@@ -366,6 +443,8 @@ export interface ReconcilerOptions {
     requestTimeoutMs: number;
     maxRetries: number;
     maxRateLimitWaitMs: number;
+    /** `--github-read-api`. */
+    readApi: 'graphql' | 'rest';
     /** Deployment-wide write budget windows (`--github-write-budget`). */
     writeBudget: { limit: number; windowMs: number }[];
     workerReplicas: number;
@@ -378,8 +457,11 @@ export interface ReconcilerOptions {
     noInClusterConfig: boolean;
   };
   metricsPort: number;
+  metricsAddress: string;
   temporalMetricsPort: number;
+  temporalMetricsAddress: string;
   healthPort: number;
+  healthAddress: string;
   temporal: {
     address: string;
     namespace: string;
@@ -390,6 +472,8 @@ export interface ReconcilerOptions {
     tlsKeyPath?: string;
     tlsCaPath?: string;
     tlsServerName?: string;
+    /** Register missing search attributes at start (`--register-search-attributes`). */
+    registerSearchAttributes: boolean;
     maxActivitiesPerSecond?: number;
     maxConcurrentActivities: number;
   };
@@ -416,12 +500,27 @@ export interface ReconcilerOptions {
 
 type Raw = Record<string, string[]>;
 
-/** Parses Go-style flags. Unknown flags are errors; `extra` adds a command's own flags. */
+/** The specs a command accepts: the named worker flags (all by default) and its own. */
+function specsOf(extra: Record<string, FlagSpec>, accepted: readonly FlagName[]): Record<string, FlagSpec> {
+  return {
+    ...Object.fromEntries(accepted.map((name) => [name, flagSpecs[name] as FlagSpec])),
+    ...extra,
+  };
+}
+
+/**
+ * Parses Go-style flags. Unknown flags are errors; `extra` adds a command's own flags, `accepted` limits the
+ * worker flags the command takes (a worker flag given to a command that does not read it is an error).
+ */
 export function parseFlags(
   argv: readonly string[],
   extra: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
 ): { raw: Raw; positional: string[] } {
-  const specs: Record<string, FlagSpec> = { ...flagSpecs, ...extra };
+  const specs = specsOf(extra, accepted);
+  const shorts = new Map(
+    Object.entries(specs).flatMap(([name, spec]) => (spec.short ? [[spec.short, name] as const] : [])),
+  );
   const raw: Raw = {};
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -436,9 +535,13 @@ export function parseFlags(
     }
     const body = arg.replace(/^--?/, '');
     const eq = body.indexOf('=');
-    const name = eq >= 0 ? body.slice(0, eq) : body;
+    const given = eq >= 0 ? body.slice(0, eq) : body;
+    const name = shorts.get(given) ?? given;
     const spec = specs[name];
-    if (!spec) throw new OptionsError(`flag provided but not defined: -${name}`);
+    if (!spec)
+      throw new OptionsError(
+        `flag provided but not defined: -${given}${name in flagSpecs ? ' (a worker flag this command does not read; see its --help)' : ''}`,
+      );
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
     else if (spec.kind === 'bool') value = 'true';
@@ -511,8 +614,9 @@ export function readOptions(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   commandFlags: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
 ): ReconcilerOptions {
-  const { raw, positional } = parseFlags(argv, commandFlags);
+  const { raw, positional } = parseFlags(argv, commandFlags, accepted);
   const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
   const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
   const configPath = v<string>('config-path');
@@ -533,6 +637,12 @@ export function readOptions(
     if (x < 1) throw new OptionsError(`invalid value ${x} for flag -${name}: must be at least 1`);
     return x;
   };
+  const port = (name: FlagName): number => {
+    const x = v<number>(name);
+    if (x < 0 || x > 65535)
+      throw new OptionsError(`invalid value ${x} for flag -${name}: not a port (0 to 65535)`);
+    return x;
+  };
   const appId = nonEmpty(v<string>('github-app-id'));
   const appKey = nonEmpty(v<string>('github-app-private-key-path'));
   const tokenPath = nonEmpty(v<string>('github-token-path'));
@@ -546,6 +656,9 @@ export function readOptions(
       `invalid value "${installation}" for flag -github-app-installation-id: not a number`,
     );
   const endpoints = v<string[]>('github-endpoint');
+  const readApi = v<string>('github-read-api');
+  if (readApi !== 'graphql' && readApi !== 'rest')
+    throw new OptionsError(`invalid value "${readApi}" for flag -github-read-api: want graphql or rest`);
   const repoConcurrency = v<number>('repo-concurrency');
   if (repoConcurrency < 1)
     throw new OptionsError('invalid value for flag -repo-concurrency: must be at least 1');
@@ -577,6 +690,7 @@ export function readOptions(
       requestTimeoutMs: v('github-client.request-timeout'),
       maxRetries: v('github-client.max-retries'),
       maxRateLimitWaitMs: v('github-client.backoff-timeout'),
+      readApi,
       writeBudget: parseWriteBudget(v<string>('github-write-budget')),
       workerReplicas: positive('worker-replicas'),
     },
@@ -587,9 +701,12 @@ export function readOptions(
       projectedTokenFile: nonEmpty(v<string>('projected-token-file')),
       noInClusterConfig: v('no-in-cluster-config'),
     },
-    metricsPort: v('metrics-port'),
-    temporalMetricsPort: v('temporal-metrics-port'),
-    healthPort: v('health-port'),
+    metricsPort: port('metrics-port'),
+    metricsAddress: v('metrics-address'),
+    temporalMetricsPort: port('temporal-metrics-port'),
+    temporalMetricsAddress: v('temporal-metrics-address'),
+    healthPort: port('health-port'),
+    healthAddress: v('health-address'),
     temporal: {
       address: v('temporal-address'),
       namespace: v('temporal-namespace'),
@@ -600,6 +717,7 @@ export function readOptions(
       tlsKeyPath: nonEmpty(v<string>('temporal-tls-key-path')),
       tlsCaPath: nonEmpty(v<string>('temporal-tls-ca-path')),
       tlsServerName: nonEmpty(v<string>('temporal-tls-server-name')),
+      registerSearchAttributes: v('register-search-attributes'),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
       maxConcurrentActivities: positive('worker-max-concurrent-activities'),
     },
@@ -629,9 +747,12 @@ export function readOptions(
   };
 }
 
-/** Help text for every flag, for `status-reconciler <command> --help`. */
-export function flagsHelp(extra: Record<string, FlagSpec> = {}, onlyExtra = false): string {
-  return Object.entries((onlyExtra ? extra : { ...flagSpecs, ...extra }) as Record<string, FlagSpec>)
+/** Help text for the flags a command accepts, for `status-reconciler <command> --help`. */
+export function flagsHelp(
+  extra: Record<string, FlagSpec> = {},
+  accepted: readonly FlagName[] = allFlags,
+): string {
+  return Object.entries(specsOf(extra, accepted))
     .filter(([, spec]) => !spec.ignored)
     .map(([name, spec]) => {
       const def = Array.isArray(spec.default)
@@ -639,7 +760,7 @@ export function flagsHelp(extra: Record<string, FlagSpec> = {}, onlyExtra = fals
         : spec.kind === 'duration'
           ? `${Number(spec.default) / 1000}s`
           : String(spec.default ?? '');
-      return `  --${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
+      return `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.kind === 'bool' ? '' : ' value'}\n      ${spec.help}${def ? ` (default ${def})` : ''}${spec.env ? ` [env ${spec.env}]` : ''}`;
     })
     .join('\n');
 }

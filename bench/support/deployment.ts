@@ -58,6 +58,7 @@ export function benchActivityDeps(spec: BenchWorkerSpec, options = readOptions(s
     github: spec.github,
     kubeconfig: spec.kubeconfig,
     writeSpacingMs: spec.writeSpacingMs,
+    githubReadApi: options.github.readApi,
     ...(spec.heartbeatIntervalMs ? { heartbeatIntervalMs: spec.heartbeatIntervalMs } : {}),
   });
 }

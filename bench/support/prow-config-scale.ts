@@ -158,7 +158,8 @@ function replicaText(text: string, file: string, k: number): string {
   return applyEdits(text, edits);
 }
 
-function copyJobTree(sourceJobs: string, targetJobs: string, copies: number): number {
+/** Copies a job tree, plus `copies - 1` replicas with the orgs renamed; returns the number of job files. */
+export function copyJobTree(sourceJobs: string, targetJobs: string, copies: number): number {
   cpSync(sourceJobs, targetJobs, { recursive: true });
   let files = 0;
   walkFiles(sourceJobs, (_full, rel) => {

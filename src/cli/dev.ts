@@ -52,6 +52,10 @@ export async function runDev(argv: string[]): Promise<number> {
     '--retry-blocked-after=1m',
     // The example change retires 1 of the demo's 9 presubmits, which the default 10% would hold.
     '--blast-radius-max-removed-fraction=0.2',
+    // A developer's machine: loopback only (a deployment's default, 0.0.0.0, is for Kubernetes' probes).
+    '--health-address=127.0.0.1',
+    '--metrics-address=127.0.0.1',
+    '--temporal-metrics-address=127.0.0.1',
   ];
   let uiUrl = process.env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${ports.ui}`;
   try {
@@ -98,8 +102,9 @@ export async function runDev(argv: string[]): Promise<number> {
         'status-reconciler demo is up:',
         `  Temporal Web UI   ${uiUrl ?? '(existing server)'}`,
         `  GitHub sandbox    ${githubUrl}`,
-        `  health            http://127.0.0.1:${options.healthPort}/healthz`,
-        `  metrics           http://127.0.0.1:${options.metricsPort}/metrics`,
+        `  health            http://${options.healthAddress}:${options.healthPort}/healthz`,
+        `  metrics           http://${options.metricsAddress}:${options.metricsPort}/metrics`,
+        `  SDK metrics       ${options.temporalMetricsPort ? `http://${options.temporalMetricsAddress}:${options.temporalMetricsPort}/metrics` : 'off'}`,
         `  watched config    ${demoConfigDir}`,
         '  apply a change    node dist/src/cli/main.js demo-change rename-retire-add',
         'Ctrl-C stops everything.',

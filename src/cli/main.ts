@@ -1,14 +1,35 @@
 #!/usr/bin/env node
-import { userInfo } from 'node:os';
-import { checkConfig } from '../config/check-config';
-import { flagsHelp, OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
-import { connectClient } from '../temporal/connection';
-import { runWorker } from '../worker/run-worker';
-import { applyDemoChange, runDev } from './dev';
-import { offlineDiff } from './offline-diff';
-import * as operator from './operator-commands';
+/**
+ * The `status-reconciler` command. Each command declares the flags it reads (its help lists exactly those)
+ * and loads its code only when it runs: `check-config` and `diff` never load the Temporal SDK, Octokit or the
+ * Kubernetes client, and nothing here is imported at start but the flag reader.
+ */
+import {
+  allFlags,
+  flagGroups,
+  flagsHelp,
+  OptionsError,
+  readOptions,
+  type FlagName,
+  type FlagSpec,
+} from '../options';
+import { outputFlag } from './output';
 
-const operatorFlags: Record<string, FlagSpec> = {
+interface Command {
+  summary: string;
+  /** Operands after the command, for its usage line. */
+  operands?: string;
+  /** The worker flags it reads. */
+  accepts: readonly FlagName[];
+  /** Its own flags. */
+  flags?: Record<string, FlagSpec>;
+  run(argv: string[], command: Command): Promise<number>;
+}
+
+/** Errors whose message is the whole story (no stack trace even with DEBUG). */
+const knownErrors = new Set(['OptionsError', 'OperatorError', 'StartupError']);
+
+const actorFlags: Record<string, FlagSpec> = {
   by: { kind: 'string', default: '', help: 'Who is acting (recorded in history); defaults to $USER.' },
   reason: { kind: 'string', default: '', help: 'Why (recorded in history).' },
 };
@@ -17,119 +38,115 @@ const diffFlags: Record<string, FlagSpec> = {
   'before-job-config-path': { kind: 'string', default: '', help: 'Job config before the change.' },
   'after-config-path': { kind: 'string', default: '', help: 'Prow config after the change.' },
   'after-job-config-path': { kind: 'string', default: '', help: 'Job config after the change.' },
-  output: { kind: 'string', default: 'json', help: 'Output format: json.' },
+  ...outputFlag,
 };
 
-interface Command {
-  summary: string;
-  flags?: Record<string, FlagSpec>;
-  /** Its help lists only its own flags (it does not take the worker's). */
-  ownFlagsOnly?: boolean;
-  run(argv: string[]): Promise<number>;
-}
+type OperatorModule = typeof import('./operator-commands');
+type OperatorAction = (ctx: import('./operator-commands').OperatorContext) => Promise<unknown>;
 
-const operatorCommand = (
+/** A command that talks to the controller: Temporal's connection flags, `--instance`, and its own. */
+function operatorCommand(
   summary: string,
-  action: (ctx: operator.OperatorContext) => Promise<unknown>,
-): Command => ({
-  summary,
-  flags: operatorFlags,
-  run: async (argv) => {
-    const options = readOptions(argv, process.env, operatorFlags);
-    const client = await connectClient(options.temporal);
-    try {
-      await action({
-        client,
-        options,
-        by: (options.command.by as string) || process.env.USER || userInfo().username,
-        reason: (options.command.reason as string) || undefined,
-        print: (line) => process.stdout.write(line + '\n'),
-      });
-      return 0;
-    } finally {
-      await client.connection.close();
-    }
-  },
-});
+  action: (operator: OperatorModule) => OperatorAction,
+  own: Record<string, FlagSpec> = actorFlags,
+  accepts: readonly FlagName[] = flagGroups.temporal,
+): Command {
+  return {
+    summary,
+    accepts,
+    flags: own,
+    run: async (argv, command) => {
+      const { runOperatorCommand } = await import('./run-operator.js');
+      return runOperatorCommand(argv, command.flags ?? {}, command.accepts, action);
+    },
+  };
+}
 
 const commands: Record<string, Command> = {
   worker: {
     summary: 'Run a worker: the reconciler, the config watcher, health and metrics (what a deployment runs).',
-    run: (argv) => runWorker(readOptions(argv)),
+    accepts: allFlags,
+    run: async (argv, command) => {
+      const options = readOptions(argv, process.env, {}, command.accepts);
+      return (await import('../worker/run-worker.js')).runWorker(options);
+    },
   },
   dev: {
-    summary: 'Local demo: Temporal dev server with Web UI, GitHub and Kubernetes sandboxes, and a worker.',
-    run: (argv) => runDev(argv),
+    summary:
+      'Local demo (`npm start`): Temporal dev server with Web UI, GitHub and Kubernetes sandboxes, and a worker; flags go to the worker.',
+    accepts: allFlags,
+    run: async (argv) => (await import('./dev.js')).runDev(argv),
   },
   status: operatorCommand(
-    'Show the controller: last reconciled revision, pending, blocked, health.',
-    operator.status,
+    'Show the controller: last reconciled revision, pending, running, blocked, health, recent runs.',
+    (op) => op.status,
+    outputFlag,
   ),
-  plan: operatorCommand("Show the running change's plan and guard verdict.", operator.plan),
-  approve: operatorCommand('Approve the plan held by the blast-radius guard (--by, --reason).', (ctx) =>
-    operator.decide(ctx, true),
+  plan: operatorCommand(
+    "Show the running change's plan per repository and the guard's verdict (as terraform plan).",
+    (op) => op.plan,
+    outputFlag,
   ),
-  reject: operatorCommand('Reject the plan held by the blast-radius guard (--by, --reason).', (ctx) =>
-    operator.decide(ctx, false),
+  approve: operatorCommand(
+    'Approve the plan held by the blast-radius guard.',
+    (op) => (ctx) => op.decide(ctx, true),
   ),
-  retry: operatorCommand('Run the failed change that blocks the controller again.', operator.retry),
+  reject: operatorCommand(
+    'Reject the plan held by the blast-radius guard.',
+    (op) => (ctx) => op.decide(ctx, false),
+  ),
+  retry: operatorCommand('Run the failed change that blocks the controller again.', (op) => op.retry),
   skip: operatorCommand(
     'Accept the failed change without reconciling it (--reason required).',
-    operator.skip,
+    (op) => op.skip,
   ),
-  cancel: operatorCommand('Cancel the running change; it stops between GitHub calls.', operator.cancel),
-  signal: operatorCommand('Reconcile the current config files now.', operator.signal),
+  cancel: operatorCommand('Cancel the running change; it stops between GitHub calls.', (op) => op.cancel, {}),
+  signal: operatorCommand('Reconcile the current config files now.', (op) => op.signal, actorFlags, [
+    ...flagGroups.temporal,
+    ...flagGroups.config,
+  ]),
   recover: operatorCommand(
     'Replace a controller that does not answer (its task keeps failing) with a fresh run keeping its baseline.',
-    operator.recover,
+    (op) => op.recover,
   ),
   'demo-change': {
     summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
+    operands: '<name>',
+    accepts: [],
     run: async (argv) => {
+      const { applyDemoChange } = await import('./dev.js');
       process.stdout.write(applyDemoChange(argv[0] ?? '') + '\n');
       return 0;
     },
   },
   'check-config': {
     summary: "Load and validate the config with Prow's flags; exit 1 and list every error if it is invalid.",
-    run: async (argv) => {
-      const result = await checkConfig(readOptions(argv).config);
-      if (result.ok) {
-        process.stdout.write(result.summary + '\n');
-        return 0;
-      }
-      for (const line of result.errors) process.stdout.write(line + '\n');
-      return 1;
-    },
+    accepts: flagGroups.config,
+    flags: outputFlag,
+    run: async (argv, command) => (await import('./config-commands.js')).checkConfigCommand(argv, command),
   },
   diff: {
     summary: 'Offline diff of two config trees: what a change would trigger, retire and migrate.',
+    accepts: [],
     flags: diffFlags,
-    ownFlagsOnly: true,
-    run: async (argv) => {
-      const { raw } = parseFlags(argv, diffFlags);
-      const flag = (name: string): string =>
-        readValue(raw, name, diffFlags[name] as FlagSpec, process.env) as string;
-      if (flag('output') !== 'json')
-        throw new OptionsError(`--output ${flag('output')} is not supported; use json`);
-      for (const name of ['before-config-path', 'after-config-path'])
-        if (!flag(name)) throw new OptionsError(`--${name} is mandatory`);
-      const result = await offlineDiff(
-        {
-          configPath: flag('before-config-path'),
-          jobConfigPath: flag('before-job-config-path') || undefined,
-        },
-        { configPath: flag('after-config-path'), jobConfigPath: flag('after-job-config-path') || undefined },
-      );
-      process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      return 0;
-    },
+    run: async (argv, command) => (await import('./config-commands.js')).diffCommand(argv, command),
   },
 };
+
+export type { Command };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
   return `Usage: status-reconciler <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun "status-reconciler <command> --help" for its flags.\n`;
+}
+
+function commandHelp(name: string, command: Command): string {
+  const help = flagsHelp(command.flags, command.accepts);
+  return (
+    `status-reconciler ${name}: ${command.summary}\n\n` +
+    `Usage: status-reconciler ${name}${command.operands ? ` ${command.operands}` : ''}${help ? ' [flags]' : ''}\n` +
+    (help ? `\nFlags:\n${help}\n` : '')
+  );
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -138,21 +155,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
     process.stderr.write(`status-reconciler: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    const help = flagsHelp(command.flags, command.ownFlagsOnly);
-    process.stdout.write(`status-reconciler ${name}: ${command.summary}\n\nFlags:\n${help}\n`);
+    process.stdout.write(commandHelp(name, command));
     return 0;
   }
   try {
-    return await command.run(rest);
+    return await command.run(rest, command);
   } catch (err) {
-    const known = err instanceof OptionsError || err instanceof operator.OperatorError;
     process.stderr.write(`status-reconciler ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    const known = err instanceof OptionsError || (err instanceof Error && knownErrors.has(err.name));
     if (!known && err instanceof Error && process.env.DEBUG) process.stderr.write(`${err.stack}\n`);
     return 1;
   }

@@ -5,6 +5,8 @@ import { controllerHandle, controllerStatus, requestReconcile } from '../tempora
 import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
 import type { ChangeRunView, ControllerView } from '../../workflows/types';
+import { planTable } from './plan-view';
+import { statusTable } from './status-view';
 
 /** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
 export interface OperatorContext {
@@ -13,15 +15,25 @@ export interface OperatorContext {
   by: string;
   reason?: string;
   print(line: string): void;
+  /**
+   * Prints a result in the chosen output format: `table(value)` for people, the value as JSON or YAML.
+   * Without it, the value is printed as JSON.
+   */
+  show?<T>(value: T, table: (value: T) => string): Promise<void>;
 }
 
 export class OperatorError extends Error {
   override name = 'OperatorError';
 }
 
+async function show<T>(ctx: OperatorContext, value: T, table: (value: T) => string): Promise<void> {
+  if (ctx.show) await ctx.show(value, table);
+  else ctx.print(JSON.stringify(value, null, 2));
+}
+
 export async function status(ctx: OperatorContext): Promise<ControllerView> {
   const view = await controllerStatus(ctx.client, ctx.options.instance);
-  ctx.print(JSON.stringify(view, null, 2));
+  await show(ctx, view, statusTable);
   return view;
 }
 
@@ -36,7 +48,7 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
   const { workflowId, view } = await runningChange(ctx);
-  ctx.print(JSON.stringify({ workflowId, ...view }, null, 2));
+  await show(ctx, { workflowId, ...view }, planTable);
   return view;
 }
 

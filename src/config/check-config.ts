@@ -1,8 +1,10 @@
-import { ConfigInvalidError, ConfigReadError, formatProblem } from './errors';
+import { ConfigInternalError, ConfigInvalidError, ConfigReadError, formatProblem } from './errors';
 import { loadConfig, type LoadOptions } from './load';
 import type { ConfigSource } from './types';
 
-export type CheckResult = { ok: true; summary: string } | { ok: false; errors: string[] };
+export type CheckResult =
+  | { ok: true; summary: string; revision: string; presubmits: number; repositories: number }
+  | { ok: false; errors: string[] };
 
 /**
  * What `status-reconciler check-config` prints: one summary line for a valid config, or one line per
@@ -16,10 +18,14 @@ export async function checkConfig(source: ConfigSource, options: LoadOptions = {
     return {
       ok: true,
       summary: `config OK: ${count} presubmits in ${repos} repositories, revision ${config.index.revision}`,
+      revision: config.index.revision,
+      presubmits: count,
+      repositories: repos,
     };
   } catch (error) {
     if (error instanceof ConfigInvalidError) return { ok: false, errors: error.problems.map(formatProblem) };
-    if (error instanceof ConfigReadError) return { ok: false, errors: [error.message] };
+    if (error instanceof ConfigReadError || error instanceof ConfigInternalError)
+      return { ok: false, errors: [error.message] };
     throw error;
   }
 }

@@ -7,6 +7,7 @@ import {
   prowConfigFileType,
   supplementalProwConfigType,
 } from './prow-go-types';
+import type { JobFileSource } from './job-config';
 import type { ConfigProblem } from './types';
 
 /**
@@ -29,6 +30,11 @@ export interface ParsedDocument {
   value: Record<string, unknown> | undefined;
   /** Problems without `file`: the caller knows the path. */
   problems: ConfigProblem[];
+  /**
+   * Set by the parse cache for job files: `value` then only tells which repositories have how many jobs
+   * (and the presets), and the jobs are read from here when defaulting asks.
+   */
+  jobs?: JobFileSource;
 }
 
 /** `spec.containers[0].image` from a decode location. */

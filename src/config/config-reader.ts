@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
 import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
-import { ConfigReadError } from './errors';
+import { asLoadError, ConfigInternalError, ConfigReadError } from './errors';
 import { JobBudget } from './job-budget';
 import { eventLoopTurns } from './event-loop-turns';
 import type { ParseCache } from './parse-cache';
@@ -36,6 +36,8 @@ export interface DocumentOptions {
  */
 export class ConfigReader {
   readonly problems: ConfigProblem[] = [];
+  /** The file being read or whose content is being processed: an unexpected exception names it. */
+  current: string | undefined;
   private readonly jobBudget = new JobBudget();
 
   constructor(private readonly cache?: ParseCache) {}
@@ -73,6 +75,8 @@ export class ConfigReader {
     kind: DocumentKind,
     options: DocumentOptions = {},
   ): Promise<ParsedDocument | undefined> {
+    const known = this.cache?.unchanged(file, kind);
+    if (known) return this.accept(file, known, options, kind);
     const bytes = await this.bytes(file, options);
     return bytes && this.decodeLarge(file, bytes, kind, options);
   }
@@ -86,10 +90,12 @@ export class ConfigReader {
   ): Promise<ParsedDocument | undefined> {
     if (bytes.length < OFF_THREAD_BYTES || !decodeThread.available)
       return this.decode(file, bytes, kind, options);
+    this.current = file;
     try {
       return this.accept(file, await decodeThread.decode(file, bytes, kind), options, kind);
     } catch (error) {
-      this.fail(error);
+      if (error instanceof FileProblemError) this.fail(error);
+      else throw asLoadError(file, error); // a decoder defect: fail closed, naming the file
       return undefined;
     }
   }
@@ -106,40 +112,63 @@ export class ConfigReader {
     options: DocumentOptions,
     use: (file: string, doc: ParsedDocument | undefined) => void,
   ): Promise<void> {
-    const reads: (Promise<Buffer | undefined> | undefined)[] = [];
+    const reads: (Promise<() => Buffer | ParsedDocument | undefined> | undefined)[] = [];
     let nextRead = 0;
     const readAhead = (): void => {
       if (nextRead >= files.length) return;
-      const read = this.bytes(files[nextRead] as string, options);
-      // Awaited in order below; until then a failure must not count as unhandled.
-      read.catch(() => undefined);
-      reads[nextRead++] = read;
+      const file = files[nextRead] as string;
+      // A file the parse cache knows unchanged (same stat) is not read again.
+      const known = this.cache?.unchanged(file, kind);
+      // Reads finish in any order; what they found is recorded in the files' order, when taken below.
+      reads[nextRead++] = known ? Promise.resolve(() => known) : this.deferredBytes(file, options);
     };
     for (let i = 0; i < READ_AHEAD; i++) readAhead();
     const turn = eventLoopTurns();
     for (let i = 0; i < files.length; i++) {
-      const bytes = await reads[i];
+      const bytes = (await reads[i])?.();
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
-      use(file, bytes && (await this.decodeLarge(file, bytes, kind, options)));
+      const doc =
+        bytes && !Buffer.isBuffer(bytes)
+          ? this.accept(file, bytes, options, kind)
+          : bytes && (await this.decodeLarge(file, bytes, kind, options));
+      this.current = file;
+      try {
+        use(file, doc);
+      } catch (error) {
+        throw asLoadError(file, error);
+      }
       await turn();
     }
   }
 
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
+    return (await this.deferredBytes(file, options))();
+  }
+
+  /**
+   * Reads a file; the result is a function that records what the read found (a problem, or the bytes) when
+   * called, so that concurrent reads report their problems in the files' order, not in the order they end.
+   */
+  private async deferredBytes(file: string, options: DocumentOptions): Promise<() => Buffer | undefined> {
     try {
       const bytes = await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
         // Prow loads an empty file as an empty config; a required file that is empty is more likely a
         // truncated or missing mount, so the port refuses it (fail closed).
-        this.add({ file, message: `${file} is empty` });
-        return undefined;
+        return () => {
+          this.add({ file, message: `${file} is empty` });
+          return undefined;
+        };
       }
-      return bytes;
+      return () => bytes;
     } catch (error) {
-      this.fail(error);
-      return undefined;
+      return () => {
+        this.current = file;
+        this.fail(error);
+        return undefined;
+      };
     }
   }
 
@@ -150,12 +179,14 @@ export class ConfigReader {
     options: DocumentOptions,
   ): ParsedDocument | undefined {
     let parsed: ParsedDocument;
+    this.current = file;
     try {
       parsed = this.cache
         ? this.cache.parse(file, bytes, kind)
         : parseConfigText(decodeConfigText(file, bytes), kind);
     } catch (error) {
-      this.fail(error);
+      if (error instanceof FileProblemError) this.fail(error);
+      else throw new ConfigInternalError(file, error); // a decoder defect: fail closed, naming the file
       return undefined;
     }
     return this.accept(file, parsed, options, kind);
@@ -182,6 +213,7 @@ export class ConfigReader {
 
   /** `os.Stat` as Prow does it before reading a path (following links); undefined when missing. */
   async stat(file: string): Promise<import('node:fs').Stats | undefined> {
+    this.current = file;
     try {
       return await fs.stat(file);
     } catch (error) {

@@ -65,6 +65,14 @@ export interface DecorationConfigJson {
   [key: string]: unknown;
 }
 
+export interface DecodedRerunAuthConfig {
+  allow_anyone?: boolean;
+  github_team_ids?: number[];
+  github_team_slugs?: Json;
+  github_users?: string[];
+  github_orgs?: string[];
+}
+
 export interface DecodedJobBase {
   name?: string;
   labels?: Record<string, string>;
@@ -78,13 +86,7 @@ export interface DecodedJobBase {
   tekton_pipeline_run_spec?: { v1beta1?: Json } & Record<string, Json>;
   annotations?: Record<string, string>;
   reporter_config?: Json;
-  rerun_auth_config?: {
-    allow_anyone?: boolean;
-    github_team_ids?: number[];
-    github_team_slugs?: Json;
-    github_users?: string[];
-    github_orgs?: string[];
-  };
+  rerun_auth_config?: DecodedRerunAuthConfig;
   hidden?: boolean;
   prowjob_defaults?: { tenant_id?: string; resultstore_config?: Json };
   job_queue_name?: string;
@@ -164,6 +166,63 @@ export interface DecodedProwConfig extends DecodedJobConfig {
     job_queue_capacities?: Record<string, number>;
   };
   scheduler?: { enabled?: boolean };
+  log_level?: string;
+  deck?: {
+    spyglass?: {
+      lenses?: { required_files?: string[]; optional_files?: string[] }[];
+      viewers?: Record<string, string[]>;
+      size_limit?: number;
+      gcs_browser_prefix?: string;
+      gcs_browser_prefixes?: Record<string, string>;
+      gcs_browser_prefixes_by_bucket?: Record<string, string>;
+    };
+    rerun_auth_configs?: Record<string, DecodedRerunAuthConfig>;
+    default_rerun_auth_configs?: {
+      repo?: string;
+      cluster?: string;
+      rerun_auth_configs?: DecodedRerunAuthConfig;
+    }[];
+    skip_storage_path_validation?: boolean;
+    additional_allowed_buckets?: string[];
+  };
+  gerrit?: { allowed_presubmit_trigger_re?: string; deck_url?: string };
+  gangway?: {
+    allowed_api_clients?: {
+      gcp?: { endpoint_api_consumer_type?: string; endpoint_api_consumer_number?: string };
+      allowed_jobs_filters?: { tenant_id?: string }[];
+    }[];
+  };
+  slack_reporter_configs?: Record<string, { channel?: string; report_template?: string }>;
+  managed_webhooks?: { org_repo_config?: Record<string, { token_created_after?: string }> };
+  tide?: {
+    max_goroutines?: number;
+    github_merge_blocks_policy?: Record<string, string>;
+    queries?: {
+      orgs?: string[];
+      repos?: string[];
+      excludedRepos?: string[];
+      labels?: string[];
+      missingLabels?: string[];
+      excludedBranches?: string[];
+      includedBranches?: string[];
+    }[];
+    merge_method?: Record<string, Json>;
+    target_url?: string;
+    target_urls?: Record<string, string>;
+    pr_status_base_url?: string;
+    pr_status_base_urls?: Record<string, string>;
+  };
+  github_reporter?: { job_types_to_report?: string[] };
+  'branch-protection'?: { include?: string[]; exclude?: string[] };
+  jenkins_operators?: {
+    report_template?: string;
+    report_templates?: Record<string, string>;
+    max_concurrency?: number;
+    max_goroutines?: number;
+    label_selector?: string;
+  }[];
+  pubsub_subscriptions?: Record<string, string[]>;
+  pubsub_triggers?: Json;
   prowjob_default_entries?: {
     repo?: string;
     cluster?: string;

@@ -35,3 +35,31 @@ export class ConfigReadError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * An exception nobody expected while loading (a decoder defect, a TypeError): the load fails closed, as
+ * Prow's `config.Load` does with a recovered panic (`panic loading config: …`). Deterministic (the same
+ * files fail the same way), so not retryable. The message names the file being read and the original
+ * error; the original is kept as `cause` (with its stack) for the logs.
+ */
+export class ConfigInternalError extends Error {
+  override name = 'ConfigInternalError';
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    const original = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(`internal error loading the config while reading ${file}: ${original}`, { cause });
+    this.file = file;
+  }
+}
+
+/** A load error as it leaves the loader: the typed ones unchanged, anything else as ConfigInternalError. */
+export function asLoadError(file: string, error: unknown): Error {
+  if (
+    error instanceof ConfigInvalidError ||
+    error instanceof ConfigReadError ||
+    error instanceof ConfigInternalError
+  )
+    return error;
+  return new ConfigInternalError(file, error);
+}

@@ -42,12 +42,14 @@ export class AliasNode {
   readonly kind = NodeKind.Alias;
   constructor(
     readonly name: string,
-    readonly target: YamlNode,
+    /** An anchor is on a scalar, mapping or sequence, never on an alias. */
+    readonly target: AnchoredNode,
     readonly offset: number,
   ) {}
 }
 
-export type YamlNode = ScalarNode | MappingNode | SequenceNode | AliasNode;
+export type AnchoredNode = ScalarNode | MappingNode | SequenceNode;
+export type YamlNode = AnchoredNode | AliasNode;
 
 /**
  * The same characters in a string that does not keep the file's text alive. V8 represents a substring of 13
@@ -111,7 +113,7 @@ export function parseGoYaml(text: string): YamlNode | undefined {
   for (const directive of first.directives)
     if (directive.kind === 'tag') handles.set(directive.handle, directive.prefix);
 
-  const anchors = new Map<string, YamlNode>();
+  const anchors = new Map<string, AnchoredNode>();
   const stack: (MappingNode | SequenceNode)[] = [];
   let root: YamlNode | undefined;
   const attach = (node: YamlNode): void => {
@@ -119,7 +121,7 @@ export function parseGoYaml(text: string): YamlNode | undefined {
     if (parent) parent.children.push(node);
     else root ??= node;
   };
-  const anchor = (start: number, end: number, node: YamlNode): void => {
+  const anchor = (start: number, end: number, node: AnchoredNode): void => {
     if (start >= 0) anchors.set(text.slice(start, end), node);
   };
 

@@ -7,7 +7,6 @@ import type {
   DecodedPreset,
 } from './decoded-config';
 import { walkJobConfigDir } from './job-config-walk';
-import { packJson, unpackJson } from '../packed-json';
 
 /**
  * The job config (V4, V5): `--job-config-path` as a single file or a directory tree, merged with the
@@ -21,45 +20,37 @@ import { packJson, unpackJson } from '../packed-json';
 export interface Sourced<T> {
   readonly job: T;
   readonly file: string;
+  /**
+   * Set when the job's file came from the parse cache: names the file's content and the job's position
+   * there, unique within its list (one repository's presubmits, its postsubmits, the periodics, the presets).
+   */
+  readonly key?: string;
 }
 
-type FileJobs = Pick<DecodedJobConfig, 'presubmits' | 'postsubmits' | 'periodics'>;
+export type FileJobs = Pick<DecodedJobConfig, 'presubmits' | 'postsubmits' | 'periodics'>;
 
 /**
- * One file's decoded jobs, held compressed until defaulting reads them. Defaulting needs the presets of every
- * file, so every job of every file waits until all files are read; as objects they would take ~140 MB at ten
- * times the Kubernetes config, as deflated JSON ~10 MB. Decoded jobs are plain JSON (Go's types: strings,
- * numbers, booleans, lists and maps), so the text reads back the same. The decompressed jobs are kept
- * weakly: the jobs of one file are read one after another, and the garbage collector may drop them after.
+ * Where one file's jobs come from when defaulting reads them: the decoded file itself, or the parse cache,
+ * which may hold them compressed and decode them again only for the repositories a reload re-checks.
+ * `key` names the file's content (set by the parse cache): a job's key is the file's plus its position.
+ * Files with the same content share a source.
  */
-class PackedJobFile {
-  private readonly bytes: Buffer;
-  private unpacked?: WeakRef<FileJobs>;
-
-  constructor(jobs: FileJobs) {
-    this.bytes = packJson(jobs);
-  }
-
-  jobs(): FileJobs {
-    let jobs = this.unpacked?.deref();
-    if (!jobs) {
-      jobs = unpackJson<FileJobs>(this.bytes);
-      this.unpacked = new WeakRef(jobs);
-    }
-    return jobs;
-  }
+export interface JobFileSource {
+  readonly key?: string;
+  jobs(): FileJobs;
 }
 
-/** A job of a packed file. */
-class PackedJob<T> implements Sourced<T> {
+/** A job of a file, read from its source when defaulting asks. */
+class FileJob<T> implements Sourced<T> {
   constructor(
-    private readonly pack: PackedJobFile,
+    private readonly source: JobFileSource,
     private readonly pick: (jobs: FileJobs) => T,
     readonly file: string,
+    readonly key: string | undefined,
   ) {}
 
   get job(): T {
-    return this.pick(this.pack.jobs());
+    return this.pick(this.source.jobs());
   }
 }
 
@@ -82,43 +73,47 @@ export function emptyJobConfig(): MergedJobConfig {
   };
 }
 
-/** Appends one file's jobs (mergeJobConfigs). */
+/**
+ * Appends one file's jobs (mergeJobConfigs). `config` gives the presets and which repositories have how
+ * many jobs; the jobs themselves are read from `source` when defaulting asks.
+ */
 export function mergeJobFile(
   reader: ConfigReader,
   into: MergedJobConfig,
   file: string,
   config: DecodedJobConfig,
+  source: JobFileSource = { jobs: () => config },
 ): void {
   const pairs = into.presetPairs;
-  for (const preset of config.presets ?? []) {
+  (config.presets ?? []).forEach((preset, i) => {
     for (const [k, v] of Object.entries(preset.labels ?? {})) {
       const pair = `${k}:${v}`;
       if (pairs.has(pair)) reader.add({ file, message: `duplicated preset 'label:value' pair : ${pair}` });
       pairs.add(pair);
     }
-    into.presets.push({ job: preset, file });
-  }
-  const pack = new PackedJobFile({
-    presubmits: config.presubmits,
-    postsubmits: config.postsubmits,
-    periodics: config.periodics,
+    into.presets.push(source.key ? { job: preset, file, key: `${source.key}:${i}` } : { job: preset, file });
   });
+  const keyOf = (position: number): string | undefined => source.key && `${source.key}:${position}`;
   const append = <J>(
     target: Map<string, Sourced<J>[]>,
     jobs: Record<string, J[]> | undefined,
-    section: (file: FileJobs) => Record<string, J[]> | undefined,
+    section: 'presubmits' | 'postsubmits',
   ): void => {
     for (const [repo, list] of Object.entries(jobs ?? {})) {
       let entries = target.get(repo);
       if (!entries) target.set(repo, (entries = []));
-      list.forEach((_, i) => entries.push(new PackedJob(pack, (f) => section(f)?.[repo]?.[i] as J, file)));
+      for (let i = 0; i < list.length; i++) {
+        const pick = (f: FileJobs): J => (f[section] as Record<string, J[]> | undefined)?.[repo]?.[i] as J;
+        entries.push(new FileJob(source, pick, file, keyOf(i)));
+      }
     }
   };
-  append(into.presubmits, config.presubmits, (f) => f.presubmits);
-  append(into.postsubmits, config.postsubmits, (f) => f.postsubmits);
-  (config.periodics ?? []).forEach((_, i) =>
-    into.periodics.push(new PackedJob(pack, (f) => f.periodics?.[i] as DecodedPeriodic, file)),
-  );
+  append(into.presubmits, config.presubmits, 'presubmits');
+  append(into.postsubmits, config.postsubmits, 'postsubmits');
+  for (let i = 0; i < (config.periodics ?? []).length; i++) {
+    const pick = (f: FileJobs): DecodedPeriodic => f.periodics?.[i] as DecodedPeriodic;
+    into.periodics.push(new FileJob(source, pick, file, keyOf(i)));
+  }
 }
 
 /** Reads the job config files of `--job-config-path` into `into`. */
@@ -147,6 +142,6 @@ export async function readJobConfig(
     files = [jobConfigPath];
   }
   await reader.eachDocument(files, 'job', { gzip: true }, (file, doc) => {
-    if (doc?.value) mergeJobFile(reader, into, file, doc.value as DecodedJobConfig);
+    if (doc?.value) mergeJobFile(reader, into, file, doc.value as DecodedJobConfig, doc.jobs);
   });
 }

@@ -1,4 +1,5 @@
 import type { DecodedPeriodic, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
+import { cronError } from './cron';
 import { validateJobBase, type JobType } from './job-base-validation';
 import { goList } from './kubernetes-names';
 import { branchListPattern, matchesUnanchored } from './re2';
@@ -15,12 +16,9 @@ import { branchListPattern, matchesUnanchored } from './re2';
  *   security context, …); a wrong type elsewhere in a pod spec, or an unknown field there, is kept.
  * - Tekton `pipeline_run_spec` checks (PROW_EXTRA_GIT_REF_* usage), `clone_uri` URL parsing (only the
  *   OAuth scheme rule is checked), media type syntax in `gcs_configuration.mediaTypes`, GCS bucket URLs.
- * - Periodic `cron` expressions are not parsed (only the cron / interval / minimum_interval rules and
- *   duration syntax are checked); `ValidateRefs` (duplicate extra refs) is not run.
- * - Component settings (V11: Tide, Deck, Gerrit, Gangway, Moonraker, Slack reporter, managed webhooks,
- *   branch protection, Tide merge types) are not typed or validated, except the plank controller's
- *   `max_concurrency`, `max_goroutines`, `report_template(s)` exclusivity and decoration defaults; the Go
- *   templates (`job_url_template`, `report_templates`) are not parsed.
+ * - `ValidateRefs` (duplicate extra refs) is not run.
+ * - Component settings (V11) are checked in component-validation.ts, with its own known gaps (Go
+ *   templates, URLs and label selectors are not parsed).
  * - Supplemental Prow configs: only the rule that they may set nothing but `branch-protection`,
  *   `slack_reporter_configs` and `tide.queries`/`tide.merge_method` is checked, not the merge itself.
  * - The plugin config: only `triggers:` is typed; plugin validation (`Configuration.Validate`) is not run.
@@ -407,7 +405,7 @@ const goDuration = /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|�
 const durationError = (value: string): string | undefined =>
   goDuration.test(value) ? undefined : `time: invalid duration ${quote(value)}`;
 
-/** validatePeriodics (V11), cron expressions excepted (a known gap). */
+/** validatePeriodics (V11). */
 export function validatePeriodics(
   jobs: readonly DecodedPeriodic[],
   settings: ValidationSettings,
@@ -448,6 +446,9 @@ export function periodicChecker(
       at(`at least one of cron, interval, or minimum_interval must be set in periodic ${name}`);
       return problems;
     }
+    const cron = job.cron ? cronError(job.cron) : undefined;
+    if (cron && 'error' in cron) at(`invalid cron string ${job.cron} in periodic ${name}: ${cron.error}`);
+    if (cron && 'panic' in cron) at(cron.panic);
     const interval = job.interval ? durationError(job.interval) : undefined;
     if (interval) at(`cannot parse duration for ${name}: ${interval}`);
     const retry = job.retry ? durationError(job.retry.interval ?? '') : undefined;

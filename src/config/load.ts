@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../log';
 import { ConfigReader } from './config-reader';
 import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
-import { ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
+import { asLoadError, ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
 import { eventLoopTurns } from './event-loop-turns';
 import { buildPresubmitIndex } from './index-model';
 import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
@@ -21,6 +21,7 @@ import {
   validatePresubmitsYielding,
   type JobListProblem,
 } from './job-validation';
+import { settingsKey, unchangedPeriodics, type LoadMemo } from './load-memo';
 import type { ParseCache } from './parse-cache';
 import { readTriggers } from './plugin-config';
 import { prowSettings, readConfigVersion, readProwConfig } from './prow-config';
@@ -44,6 +45,8 @@ export interface LoadOptions {
   /** Reuse decoded files across loads (keyed by content hash): a reload decodes only changed files. */
   cache?: ParseCache;
   logger?: Logger;
+  /** With `cache`: re-check only the lists of jobs a change touched (loadRetainedConfig's, see load-memo.ts). */
+  memo?: LoadMemo;
 }
 
 /** The fields of a defaulted presubmit that Presubmit carries (everything but internal decode state). */
@@ -114,8 +117,10 @@ async function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & {
   turn: () => Promise<void>,
 ): Promise<D[]> {
   const out: D[] = [];
-  for (const { job, file } of list) {
-    const defaulted = defaulter(job);
+  for (const sourced of list) {
+    const file = sourced.file;
+    reader.current = file;
+    const defaulted = defaulter(sourced.job);
     const name = defaulted.job.name;
     const where = name ? { file, job: name } : { file };
     if (defaulted.error) reader.add({ ...where, message: defaulted.error });
@@ -136,8 +141,11 @@ async function defaultAll<T extends DecodedJobBase, D extends DecodedJobBase & {
 /** Periodics have no branch or file regexes to compile. */
 const noRegexes = (): undefined => undefined;
 
-/** Receives each repository's validated presubmits as the load finishes them, in sorted repository order. */
-export type PresubmitSink = (repo: string, presubmits: Presubmit[]) => void;
+/**
+ * Receives each repository's validated presubmits as the load finishes them, in sorted repository order;
+ * `undefined` when a memo found them unchanged since its last successful load (the sink keeps what it had).
+ */
+export type PresubmitSink = (repo: string, presubmits: Presubmit[] | undefined) => void;
 
 /**
  * Defaults and validates every job, one repository (or periodic) at a time: only the presubmits are kept,
@@ -148,11 +156,16 @@ async function finalizeJobs(
   settings: ProwSettings,
   jobs: ReturnType<typeof emptyJobConfig>,
   keep: PresubmitSink,
+  memo?: LoadMemo,
 ): Promise<void> {
   const turn = eventLoopTurns();
   for (const repo of [...jobs.presubmits.keys()].sort()) {
     await turn();
     const list = jobs.presubmits.get(repo) ?? [];
+    if (memo?.unchanged(`presubmits ${repo}`, list)) {
+      keep(repo, undefined);
+      continue;
+    }
     const defaulted = await defaultAll<DecodedPresubmit, DefaultedPresubmit>(
       reader,
       list,
@@ -172,6 +185,7 @@ async function finalizeJobs(
   for (const repo of [...jobs.postsubmits.keys()].sort()) {
     await turn();
     const list = jobs.postsubmits.get(repo) ?? [];
+    if (memo?.unchanged(`postsubmits ${repo}`, list)) continue;
     const defaulted = await defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
       reader,
       list,
@@ -182,8 +196,10 @@ async function finalizeJobs(
     for (const problem of await validatePostsubmitsYielding(defaulted, settings, turn))
       reader.add(located(list, problem));
   }
+  const skip = memo ? unchangedPeriodics(memo, jobs.periodics) : undefined;
   const checkPeriodic = periodicChecker(settings);
   for (const [index, sourced] of jobs.periodics.entries()) {
+    if (skip?.has(index)) continue;
     const [periodic] = await defaultAll(
       reader,
       [sourced],
@@ -214,14 +230,18 @@ export async function loadPresubmits(
     const prow = await readProwConfig(reader, source);
     const settings = prow && prowSettings(reader, source.configPath, prow);
     const jobs = emptyJobConfig();
-    if (prow) mergeJobFile(reader, jobs, source.configPath, prow);
+    const prowKey = options.cache?.keyOf(prow);
+    if (prow) mergeJobFile(reader, jobs, source.configPath, prow, { key: prowKey, jobs: () => prow });
     await readJobConfig(reader, source.jobConfigPath, jobs);
     const triggers = await readTriggers(reader, source);
     const configVersion = prow ? await readConfigVersion(reader, source.configPath) : undefined;
     if (!settings || !prow) throw new ConfigInvalidError(reader.problems);
     settings.presets = jobs.presets.map((p) => p.job);
-    await finalizeJobs(reader, settings, jobs, keep);
+    const memo = options.cache && options.memo;
+    memo?.begin(settingsKey(prowKey, jobs.presets));
+    await finalizeJobs(reader, settings, jobs, keep, memo);
     if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
+    memo?.commit();
     return {
       prowjobNamespace: settings.prowjobNamespace,
       podNamespace: settings.podNamespace,
@@ -229,7 +249,9 @@ export async function loadPresubmits(
       triggers,
       ...(configVersion ? { configVersion } : {}),
     };
-  } catch (error) {
+  } catch (thrown) {
+    // Anything unexpected (a defect, a TypeError) fails the load as an internal error naming the file.
+    const error = asLoadError(reader.current ?? source.configPath, thrown);
     if (error instanceof ConfigInvalidError) {
       logger.error('config invalid', {
         problems: error.problems.length,
@@ -237,7 +259,10 @@ export async function loadPresubmits(
       });
     } else if (error instanceof ConfigReadError) {
       logger.warn('config read failed, may pass on retry', { path: error.path, code: error.code });
+    } else {
+      logger.error('config load failed with an internal error', { error: thrown });
     }
+    options.memo?.abort();
     throw error;
   } finally {
     options.cache?.sweep();
@@ -261,9 +286,13 @@ export function logLoaded(options: LoadOptions, index: PresubmitIndex, startedAt
 export async function loadConfig(source: ConfigSource, options: LoadOptions = {}): Promise<LoadedConfig> {
   const started = Date.now();
   const presubmits: PresubmitsByRepo<Presubmit> = {};
-  const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, list) => {
-    presubmits[repo] = list;
-  });
+  const { configVersion, ...settings } = await loadPresubmits(
+    source,
+    { ...options, memo: undefined },
+    (repo, list) => {
+      if (list) presubmits[repo] = list;
+    },
+  );
   const index = buildPresubmitIndex(presubmits, configVersion);
   logLoaded(options, index, started);
   return { index, presubmits, ...settings };

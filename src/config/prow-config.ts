@@ -1,9 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { decodeConfigText, FileProblemError, readConfigBytes } from './config-file';
+import { validateComponents } from './component-validation';
 import type { ConfigReader } from './config-reader';
 import type { DecodedProwConfig } from './decoded-config';
 import { decorationDefaultEntries } from './decoration-defaults';
+import { aggregate } from './job-base-validation';
 import type { ProwSettings } from './job-defaults';
 import { prowConfigKeys, tideKeys } from './prow-go-types';
 import type { ConfigSource } from './types';
@@ -54,21 +56,62 @@ export async function readProwConfig(
     return undefined;
   }
   const parsed = await reader.document(file, 'prow', { gzip: true, required: true });
+  const merged = { ...((parsed?.value ?? {}) as DecodedProwConfig) };
+  let supplemented = false;
   const suffix = source.supplementalProwConfigsFilenameSuffix || DEFAULT_SUPPLEMENTAL_PROW_CONFIG_SUFFIX;
   for (const dir of source.supplementalProwConfigDirs ?? []) {
     for (const supplement of await reader.supplementalFiles(dir, suffix)) {
       const doc = await reader.document(supplement, 'supplementalProw', { gzip: true });
-      const fields = doc?.value ? unmergeableFields(doc.value) : [];
+      if (!doc?.value) continue;
+      const errs: string[] = [];
+      const fields = unmergeableFields(doc.value);
       if (fields.length > 0) {
-        reader.add({
-          file: supplement,
-          message: `failed to merge in config from ${supplement}: only 'branch-protection', 'slack_reporter_configs', 'tide.merge_method' and 'tide.queries' may be set via additional config, all other fields have no merging logic yet. Diff: ${fields.join(', ')}`,
-        });
+        errs.push(
+          `only 'branch-protection', 'slack_reporter_configs', 'tide.merge_method' and 'tide.queries' may be set via additional config, all other fields have no merging logic yet. Diff: ${fields.join(', ')}`,
+        );
       }
+      supplemented = true;
+      errs.push(...mergeSupplement(merged, doc.value as DecodedProwConfig));
+      const message = aggregate(errs);
+      if (message)
+        reader.add({ file: supplement, message: `failed to merge in config from ${supplement}: ${message}` });
     }
   }
   if (!parsed || parsed.problems.length > 0) return undefined;
-  return (parsed.value ?? {}) as DecodedProwConfig;
+  // Unsupplemented, the parse cache's own value: its content key lets a reload reuse what it checked.
+  return supplemented || parsed.value === undefined ? merged : (parsed.value as DecodedProwConfig);
+}
+
+/**
+ * ProwConfig.mergeFrom for what the component checks read: Tide queries are appended, and Tide merge
+ * methods and Slack reporter configs added per key, a key set twice being an error. Returns the errors.
+ */
+function mergeSupplement(into: DecodedProwConfig, supplement: DecodedProwConfig): string[] {
+  const errs: string[] = [];
+  const mergeMap = <V>(
+    target: Record<string, V> | undefined,
+    extra: Record<string, V> | undefined,
+    what: string,
+  ): Record<string, V> | undefined => {
+    if (target === undefined) return extra;
+    const out = { ...target };
+    const dups: string[] = [];
+    for (const [key, value] of Object.entries(extra ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (key in out) dups.push(`config for org or repo ${key} passed more than once`);
+      else out[key] = value;
+    }
+    const dupMessage = aggregate(dups);
+    if (dupMessage) errs.push(`failed to merge ${what} config: ${dupMessage}`);
+    return out;
+  };
+  const tide = { ...into.tide };
+  tide.queries = [...(tide.queries ?? []), ...(supplement.tide?.queries ?? [])];
+  const mergeMethod = mergeMap(tide.merge_method, supplement.tide?.merge_method, 'tide');
+  if (mergeMethod !== undefined) tide.merge_method = mergeMethod;
+  into.tide = tide;
+  const slack = mergeMap(into.slack_reporter_configs, supplement.slack_reporter_configs, 'slack-reporter');
+  if (slack !== undefined) into.slack_reporter_configs = slack;
+  return errs;
 }
 
 /**
@@ -101,6 +144,7 @@ export function prowSettings(reader: ConfigReader, file: string, config: Decoded
         'plank.default_decoration_configs and plank.default_decoration_config_entries are mutually exclusive, please use one or the other',
     });
   }
+  for (const problem of validateComponents(config)) reader.add({ file, ...problem });
   return {
     prowjobNamespace: config.prowjob_namespace || 'default',
     podNamespace: config.pod_namespace || 'default',

@@ -14,15 +14,24 @@ const int64: GoType = { kind: 'int', name: 'int64' };
 const int32: GoType = { kind: 'int', name: 'int32' };
 const raw: GoType = { kind: 'raw' };
 const duration: GoType = { kind: 'duration' };
+/** Prow's v1.Duration: a duration string or an integer number of nanoseconds. */
+const prowDuration: GoType = { kind: 'duration', nanoseconds: true };
 const strings: GoType = { kind: 'slice', elem: str };
 const stringMap: GoType = { kind: 'map', elem: str };
 const slice = (elem: GoType): GoType => ({ kind: 'slice', elem });
 const map = (elem: GoType): GoType => ({ kind: 'map', elem });
-const struct = (name: string, fields: Record<string, GoType>, open = false): GoStruct => ({
+const struct = (
+  name: string,
+  fields: Record<string, GoType>,
+  open = false,
+  embedded: GoStruct[] = [],
+): GoStruct => ({
   kind: 'struct',
   name,
   fields,
   open,
+  // An embedded struct's Go field name is its type name.
+  embedded: embedded.map((type) => ({ name: type.name.slice(type.name.indexOf('.') + 1), type })),
 });
 
 const envVar = struct('v1.EnvVar', { name: str, value: str, valueFrom: raw });
@@ -36,10 +45,9 @@ const volumeMount = struct('v1.VolumeMount', {
   subPathExpr: str,
 });
 const keyToPaths = slice(struct('v1.KeyToPath', { key: str, path: str, mode: int32 }));
-const volume = struct(
-  'v1.Volume',
+const volumeSource = struct(
+  'v1.VolumeSource',
   {
-    name: str,
     secret: struct('v1.SecretVolumeSource', {
       secretName: str,
       items: keyToPaths,
@@ -57,6 +65,7 @@ const volume = struct(
   },
   true,
 );
+const volume = struct('v1.Volume', { name: str }, true, [volumeSource]);
 const toleration = struct('v1.Toleration', {
   key: str,
   operator: str,
@@ -138,8 +147,8 @@ export const podSpecType = struct(
 const secretName = struct('v1.OauthTokenSecret', { name: str, key: str });
 
 export const decorationConfigType = struct('v1.DecorationConfig', {
-  timeout: duration,
-  grace_period: duration,
+  timeout: prowDuration,
+  grace_period: prowDuration,
   utility_images: struct('v1.UtilityImages', {
     clonerefs: str,
     initupload: str,
@@ -215,30 +224,15 @@ const refsType = struct('v1.Refs', {
   blobless_fetch: bool,
 });
 
-/** JobBase with its embedded UtilityConfig, as the fields of the job struct that embeds it. */
-const jobBaseFields: Record<string, GoType> = {
-  name: str,
-  labels: stringMap,
-  max_concurrency: int,
-  agent: str,
-  cluster: str,
-  namespace: str,
-  error_on_eviction: bool,
-  spec: podSpecType,
-  pipeline_run_spec: raw,
-  tekton_pipeline_run_spec: raw,
-  annotations: stringMap,
-  reporter_config: raw,
-  rerun_auth_config: struct('v1.RerunAuthConfig', {
-    allow_anyone: bool,
-    github_team_ids: slice(int),
-    github_team_slugs: raw,
-    github_users: strings,
-    github_orgs: strings,
-  }),
-  hidden: bool,
-  prowjob_defaults: prowJobDefaultType,
-  job_queue_name: str,
+const rerunAuthConfigType = struct('v1.RerunAuthConfig', {
+  allow_anyone: bool,
+  github_team_ids: slice(int),
+  github_team_slugs: raw,
+  github_users: strings,
+  github_orgs: strings,
+});
+
+const utilityConfigType = struct('config.UtilityConfig', {
   decorate: bool,
   path_alias: str,
   clone_uri: str,
@@ -247,42 +241,73 @@ const jobBaseFields: Record<string, GoType> = {
   skip_fetch_head: bool,
   extra_refs: slice(refsType),
   decoration_config: decorationConfigType,
-};
+});
 
-const brancherAndMatcher: Record<string, GoType> = {
-  skip_branches: strings,
-  branches: strings,
+const jobBaseType = struct(
+  'config.JobBase',
+  {
+    name: str,
+    labels: stringMap,
+    max_concurrency: int,
+    agent: str,
+    cluster: str,
+    namespace: str,
+    error_on_eviction: bool,
+    spec: podSpecType,
+    pipeline_run_spec: raw,
+    tekton_pipeline_run_spec: raw,
+    annotations: stringMap,
+    reporter_config: raw,
+    rerun_auth_config: rerunAuthConfigType,
+    hidden: bool,
+    prowjob_defaults: prowJobDefaultType,
+    job_queue_name: str,
+  },
+  false,
+  [utilityConfigType],
+);
+
+const brancherType = struct('config.Brancher', { skip_branches: strings, branches: strings });
+const changeMatcherType = struct('config.RegexpChangeMatcher', {
   run_if_changed: str,
   skip_if_only_changed: str,
-  context: str,
-  skip_report: bool,
-  jenkins_spec: struct('config.JenkinsSpec', { github_branch_source_job: bool }),
-};
-
-export const presubmitType = struct('config.Presubmit', {
-  ...jobBaseFields,
-  always_run: bool,
-  optional: bool,
-  trigger: str,
-  rerun_command: str,
-  run_before_merge: bool,
-  ...brancherAndMatcher,
 });
+const reporterType = struct('config.Reporter', { context: str, skip_report: bool });
+const jenkinsSpec = struct('config.JenkinsSpec', { github_branch_source_job: bool });
 
-export const postsubmitType = struct('config.Postsubmit', {
-  ...jobBaseFields,
-  always_run: bool,
-  ...brancherAndMatcher,
-});
+export const presubmitType = struct(
+  'config.Presubmit',
+  {
+    always_run: bool,
+    optional: bool,
+    trigger: str,
+    rerun_command: str,
+    run_before_merge: bool,
+    jenkins_spec: jenkinsSpec,
+  },
+  false,
+  [jobBaseType, brancherType, changeMatcherType, reporterType],
+);
 
-export const periodicType = struct('config.Periodic', {
-  ...jobBaseFields,
-  interval: str,
-  minimum_interval: str,
-  cron: str,
-  tags: strings,
-  retry: struct('config.Retry', { run_all: bool, attempts: int, interval: str }),
-});
+export const postsubmitType = struct(
+  'config.Postsubmit',
+  { always_run: bool, jenkins_spec: jenkinsSpec },
+  false,
+  [jobBaseType, changeMatcherType, brancherType, reporterType],
+);
+
+export const periodicType = struct(
+  'config.Periodic',
+  {
+    interval: str,
+    minimum_interval: str,
+    cron: str,
+    tags: strings,
+    retry: struct('config.Retry', { run_all: bool, attempts: int, interval: str }),
+  },
+  false,
+  [jobBaseType],
+);
 
 export const presetType = struct('config.Preset', {
   labels: stringMap,
@@ -310,36 +335,156 @@ const decorationEntry = struct('config.DefaultDecorationConfigEntry', {
   config: decorationConfigType,
 });
 
+const controllerType = struct('config.Controller', {
+  job_url_template: str,
+  report_template: str,
+  report_templates: stringMap,
+  max_concurrency: int,
+  max_goroutines: int,
+});
+
 const prowConfigFields: Record<string, GoType> = {
   prowjob_namespace: str,
   pod_namespace: str,
   log_level: str,
-  plank: struct('config.Plank', {
-    job_url_template: str,
-    report_template: str,
-    report_templates: stringMap,
-    max_concurrency: int,
-    max_goroutines: int,
-    allow_concurrent_postsubmit_jobs: bool,
-    pod_pending_timeout: duration,
-    pod_running_timeout: duration,
-    pod_unscheduled_timeout: duration,
-    max_revivals: int,
-    default_decoration_configs: map(decorationConfigType),
-    default_decoration_config_entries: slice(decorationEntry),
-    job_url_prefix_config: stringMap,
-    job_queue_capacities: map(int),
-  }),
+  plank: struct(
+    'config.Plank',
+    {
+      allow_concurrent_postsubmit_jobs: bool,
+      pod_pending_timeout: duration,
+      pod_running_timeout: duration,
+      pod_unscheduled_timeout: duration,
+      max_revivals: int,
+      default_decoration_configs: map(decorationConfigType),
+      default_decoration_config_entries: slice(decorationEntry),
+      job_url_prefix_config: stringMap,
+      job_queue_capacities: map(int),
+    },
+    false,
+    [controllerType],
+  ),
   scheduler: struct('config.Scheduler', { enabled: bool }),
   prowjob_default_entries: slice(
     struct('config.ProwJobDefaultEntry', { repo: str, cluster: str, config: prowJobDefaultType }),
   ),
   default_job_timeout: duration,
   disabled_clusters: strings,
+  ...componentFields(),
 };
 
+/**
+ * The component settings Prow's `config.Load` validates (V11; component-validation.ts), typed as far as
+ * the checks read them. The structs are `open`: the fields not modeled here are kept as plain JSON, so a
+ * supplemental Prow config setting one is still seen.
+ */
+function componentFields(): Record<string, GoType> {
+  const open = (name: string, fields: Record<string, GoType>): GoStruct => struct(name, fields, true);
+  return {
+    deck: open('config.Deck', {
+      spyglass: open('config.Spyglass', {
+        lenses: slice(open('config.LensFileConfig', { required_files: strings, optional_files: strings })),
+        viewers: map(strings),
+        size_limit: int64,
+        gcs_browser_prefix: str,
+        gcs_browser_prefixes: stringMap,
+        gcs_browser_prefixes_by_bucket: stringMap,
+        bucket_aliases: stringMap,
+      }),
+      tide_update_period: duration,
+      hidden_repos: strings,
+      rerun_auth_configs: map(rerunAuthConfigType),
+      default_rerun_auth_configs: slice(
+        struct('config.DefaultRerunAuthConfigEntry', {
+          repo: str,
+          cluster: str,
+          rerun_auth_configs: rerunAuthConfigType,
+        }),
+      ),
+      skip_storage_path_validation: bool,
+      additional_allowed_buckets: strings,
+    }),
+    gerrit: open('config.Gerrit', {
+      tick_interval: duration,
+      ratelimit: int,
+      deck_url: str,
+      allowed_presubmit_trigger_re: str,
+    }),
+    gangway: open('config.Gangway', {
+      allowed_api_clients: slice(
+        struct('config.AllowedApiClient', {
+          gcp: struct('config.ApiClientGcp', {
+            endpoint_api_consumer_type: str,
+            endpoint_api_consumer_number: str,
+          }),
+          allowed_jobs_filters: slice(struct('config.AllowedJobsFilter', { tenant_id: str })),
+        }),
+      ),
+    }),
+    moonraker: open('config.Moonraker', { client_timeout: duration }),
+    slack_reporter_configs: map(
+      struct('config.SlackReporter', { job_types_to_report: strings }, true, [
+        struct('v1.SlackReporterConfig', {
+          host: str,
+          channel: str,
+          job_states_to_report: strings,
+          report_template: str,
+        }),
+      ]),
+    ),
+    managed_webhooks: open('config.ManagedWebhooks', {
+      respect_legacy_global_token: bool,
+      auto_accept_invitation: bool,
+      // time.Time's UnmarshalJSON takes an RFC 3339 string: checked by the validation.
+      org_repo_config: map(open('config.ManagedWebhookInfo', { token_created_after: str })),
+    }),
+    tide: struct(
+      'config.Tide',
+      {
+        sync_period: duration,
+        status_update_period: duration,
+        max_goroutines: int,
+        github_merge_blocks_policy: stringMap,
+      },
+      true,
+      [
+        struct('config.TideGitHubConfig', {
+          queries: slice(
+            open('config.TideQuery', {
+              orgs: strings,
+              repos: strings,
+              excludedRepos: strings,
+              labels: strings,
+              missingLabels: strings,
+              excludedBranches: strings,
+              includedBranches: strings,
+            }),
+          ),
+          // TideOrgMergeType's UnmarshalJSON takes a merge type or a map of repos: read by the validation.
+          merge_method: map(raw),
+          merge_commit_template: map(open('config.TideMergeCommitTemplate', { title: str, body: str })),
+          target_url: str,
+          target_urls: stringMap,
+          pr_status_base_url: str,
+          pr_status_base_urls: stringMap,
+        }),
+      ],
+    ),
+    github_reporter: open('config.GitHubReporter', { job_types_to_report: strings }),
+    'branch-protection': open('config.BranchProtection', { exclude: strings, include: strings }),
+    jenkins_operators: slice(
+      struct('config.JenkinsOperator', { label_selector: str }, true, [controllerType]),
+    ),
+    pubsub_subscriptions: map(strings),
+    pubsub_triggers: raw,
+    github: open('config.GitHubOptions', { link_url: str }),
+  };
+}
+
 /** The Prow config file (`--config-path`): ProwConfig with the job config inline. */
-export const prowConfigFileType = struct('config.Config', { ...prowConfigFields, ...jobConfigFields });
+export const prowConfigFileType = struct('config.Config', {}, false, [
+  jobConfigType,
+  struct('config.ProwConfig', prowConfigFields),
+]);
 
 /**
  * Every key of Prow's ProwConfig: the ones a supplemental Prow config may not set are all of these but

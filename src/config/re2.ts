@@ -68,7 +68,7 @@ export function compileRe2(pattern: string): RE2JS {
     return hit.compiled;
   }
   const size = checkRegexBudget(pattern);
-  const compiled = RE2JS.compile(pattern);
+  const compiled = compileGo(pattern);
   cache.set(pattern, { compiled, size });
   cachedSize += size;
   for (const [key, entry] of cache) {
@@ -77,6 +77,24 @@ export function compileRe2(pattern: string): RE2JS {
     cachedSize -= entry.size;
   }
   return compiled;
+}
+
+/**
+ * RE2JS.compile, but like Go's regexp since Go 1.22 a capture group name may repeat (`(?P<a>x)(?P<a>y)`):
+ * re2js refuses that, so the pattern is compiled again with the names dropped, which changes no match.
+ * (Found by the differential tests against Prow's own loader.)
+ */
+function compileGo(pattern: string): RE2JS {
+  try {
+    return RE2JS.compile(pattern);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('duplicate capture group name')) throw error;
+    try {
+      return RE2JS.compile(pattern.replace(/(?<!\\)\(\?P?<[A-Za-z0-9_]+>/g, '('));
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /** The number of compiled expressions cached and their total program size (tests, benchmarks). */

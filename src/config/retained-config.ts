@@ -1,7 +1,8 @@
-import { buildPresubmitIndex, indexedPresubmit } from './index-model';
+import { createHash } from 'node:crypto';
+import { canonicalJson, indexedPresubmit, REVISION_HEX_CHARS } from './index-model';
 import { loadPresubmits, logLoaded, type LoadOptions } from './load';
 import { packJson, unpackJson } from '../packed-json';
-import type { ConfigSource, LoadedConfig, Presubmit, PresubmitsByRepo } from './types';
+import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from './types';
 
 /**
  * A loaded config as a worker keeps it between a run's activities. The index (what the diff and the retire
@@ -14,29 +15,89 @@ export interface RetainedConfig extends Omit<LoadedConfig, 'presubmits'> {
   presubmitsOf(repo: string): Presubmit[];
 }
 
+/** What a worker keeps of one repository's presubmits. */
+interface RetainedRepo {
+  indexed: IndexedPresubmit[];
+  /** canonicalJson(indexed): the repository's part of the index revision. */
+  canonical: string;
+  /** The full presubmits compressed; until then (a reload's few repositories, briefly) as objects. */
+  packed?: Buffer;
+  unpacked?: Presubmit[];
+}
+
+/**
+ * Repositories a load may leave uncompressed until it has returned: a reload's few changed repositories are
+ * compressed just after the new index is handed out, a full load's as it goes (so it never holds them all).
+ */
+const PACK_LATER = 16;
+
+function pack(kept: RetainedRepo): void {
+  if (kept.unpacked) kept.packed = packJson(kept.unpacked);
+  kept.unpacked = undefined;
+}
+
 /**
  * loadConfig for a worker: each repository's presubmits are compressed as soon as they are validated, so
- * the load never holds all of them as objects either.
+ * the load never holds all of them as objects either. With `options.memo` (and `options.cache`), a reload
+ * keeps what it kept of every repository whose jobs and settings did not change (load-memo.ts).
  */
 export async function loadRetainedConfig(
   source: ConfigSource,
   options: LoadOptions = {},
 ): Promise<RetainedConfig> {
   const started = Date.now();
-  const indexed: PresubmitsByRepo = {};
-  const packed = new Map<string, Buffer>();
+  const repos = new Map<string, RetainedRepo>();
+  const memo = options.cache && options.memo;
+  const later: RetainedRepo[] = [];
   const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, presubmits) => {
-    indexed[repo] = presubmits.map(indexedPresubmit);
-    packed.set(repo, packJson(presubmits));
+    const name = `presubmits ${repo}`;
+    let kept = presubmits ? undefined : memo?.output<RetainedRepo>(name);
+    if (!kept) {
+      if (!presubmits) throw new Error(`no presubmits kept for unchanged ${repo}`);
+      // Frozen: a reload hands the same lists out again.
+      const indexed = Object.freeze(
+        presubmits.map((p) => Object.freeze(indexedPresubmit(p))),
+      ) as IndexedPresubmit[];
+      kept = { indexed, canonical: canonicalJson(indexed), unpacked: presubmits };
+      if (later.length < PACK_LATER) later.push(kept);
+      else pack(kept);
+      memo?.record(name, kept);
+    }
+    repos.set(repo, kept);
   });
-  const index = buildPresubmitIndex(indexed, configVersion);
+  const index = indexFrom(repos, configVersion);
   logLoaded(options, index, started);
+  if (later.length > 0) setImmediate(() => later.forEach(pack));
   return {
     index,
     ...settings,
     presubmitsOf(repo) {
-      const bytes = packed.get(repo);
-      return bytes ? unpackJson<Presubmit[]>(bytes) : [];
+      const kept = repos.get(repo);
+      if (kept?.unpacked) pack(kept);
+      return kept?.packed ? unpackJson<Presubmit[]>(kept.packed) : [];
     },
   };
+}
+
+/**
+ * buildPresubmitIndex from the repositories' kept parts: the revision hashes the same canonical JSON
+ * (repositories sorted), assembled from each repository's part instead of serialized again.
+ */
+function indexFrom(
+  kept: ReadonlyMap<string, RetainedRepo>,
+  configVersion: string | undefined,
+): PresubmitIndex {
+  const hash = createHash('sha256');
+  const repos: Record<string, IndexedPresubmit[]> = {};
+  const names = [...kept.keys()].sort();
+  hash.update('{');
+  names.forEach((repo, i) => {
+    const part = kept.get(repo) as RetainedRepo;
+    repos[repo] = part.indexed;
+    hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(repo)}:${part.canonical}`);
+  });
+  hash.update('}');
+  const index: PresubmitIndex = { revision: hash.digest('hex').slice(0, REVISION_HEX_CHARS), repos };
+  if (configVersion) index.configVersion = configVersion;
+  return index;
 }

@@ -1,4 +1,6 @@
 import { authKindOf, type GitHubClient } from './client';
+import { GraphQLPoints } from './graphql-points';
+import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapshot } from './graphql-reads';
 
 /**
  * The few GitHub calls the reconciler's activities make (R14, R15, R17, R18, R20, R22), each a small
@@ -76,7 +78,30 @@ const statusOf = (err: unknown): number | undefined =>
     : undefined;
 
 export class GitHubApi {
-  constructor(private readonly octokit: GitHubClient) {}
+  /** This client's view of its GraphQL points (one bucket per installation or token, as the client is). */
+  readonly graphqlPoints: GraphQLPoints;
+  private readonly graphqlReader: GraphQLRepositoryReader;
+
+  constructor(
+    private readonly octokit: GitHubClient,
+    options: { maxRateLimitWaitSeconds?: number } = {},
+  ) {
+    this.graphqlPoints = new GraphQLPoints((options.maxRateLimitWaitSeconds ?? 60) * 1000);
+    this.graphqlReader = new GraphQLRepositoryReader(octokit, this.graphqlPoints);
+  }
+
+  /**
+   * R14, R15, R17.6, R18, R20 in one pass over GraphQL (graphql-reads.ts): the open PRs, 100 per query, with the
+   * details the run needs.
+   */
+  readRepository(
+    org: string,
+    repo: string,
+    details: RepositoryDetails,
+    opts: CallOptions = {},
+  ): Promise<RepositorySnapshot> {
+    return this.graphqlReader.read(org, repo, details, opts.signal);
+  }
 
   /**
    * Walks pages with paginate.iterator. Its follow-up requests carry only method, URL and headers,

@@ -6,6 +6,19 @@
  * only `spacingMs` after the previous one was answered, which bounds the server-side gap from below.
  */
 const isMutating = (method: string) => method !== 'GET' && method !== 'HEAD';
+/**
+ * A GraphQL query is a read sent as POST: GitHub asks for the pause between mutations only (and counts only
+ * them as content creation), so queries are not held behind writes.
+ */
+export function isGraphQLQuery(url: string, body: unknown): boolean {
+  if (!/\/graphql$/.test(url.replace(/\?.*$/, '')) || typeof body !== 'string') return false;
+  try {
+    const { query } = JSON.parse(body) as { query?: unknown };
+    return typeof query === 'string' && !/^(\s|#[^\n]*\n)*mutation\b/.test(query);
+  } catch {
+    return false;
+  }
+}
 // Minting installation tokens is authentication, not content (plugin-throttling excludes it too).
 const isTokenMint = (url: string) => /\/app\/installations\/[^/]+\/access_tokens$/.test(url);
 
@@ -31,7 +44,7 @@ export function pacedFetch(inner: typeof fetch, spacingMs: number): typeof fetch
   return async (input, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (!isMutating(method) || isTokenMint(url)) return inner(input, init);
+    if (!isMutating(method) || isTokenMint(url) || isGraphQLQuery(url, init?.body)) return inner(input, init);
     // One mutating request at a time, in call order.
     let release!: () => void;
     const turn = queue;

@@ -45,13 +45,30 @@ export interface PullRequestRecord {
   labels?: string[];
 }
 
+/**
+ * What this run will read of each open PR besides the list: a source that can fetch the PRs together with their
+ * details (GitHub's GraphQL API) asks only for these, and answers the later reads from what it fetched.
+ */
+export interface PullRequestDetails {
+  /** Trust (labels) and the base branches' SHAs: the trigger phase. */
+  trigger: boolean;
+  /** Changed files: a triggered presubmit with a file filter. */
+  files: boolean;
+  /** The head commit's combined status: retire and migrate. */
+  statuses: boolean;
+}
+
 /** The GitHub reads and writes this work needs; defined here, by their consumer. */
 export interface PullRequestSource {
-  /** All open PRs of the repository, every page; `pages` lets the outcome report the list requests made. */
+  /**
+   * All open PRs of the repository, every page; `pages` lets the outcome report the list requests made (with
+   * GraphQL, every query, the PR pages and their follow-ups, and `points` what GitHub charged).
+   */
   listOpenPullRequests(
     org: string,
     repo: string,
-  ): Promise<PullRequestRecord[] | { pullRequests: PullRequestRecord[]; pages: number }>;
+    details?: PullRequestDetails,
+  ): Promise<PullRequestRecord[] | { pullRequests: PullRequestRecord[]; pages: number; points?: number }>;
   /** File names changed by the PR. */
   listPullRequestFiles(org: string, repo: string, number: number): Promise<string[]>;
 }
@@ -156,6 +173,8 @@ export interface RepositoryReads {
   pullLists: number;
   /** Pages those calls requested, when the PR source reports them (⌈PRs/100⌉ on GitHub). */
   pullListPages?: number;
+  /** GraphQL points those pages cost, when the PR source reads over GraphQL. */
+  graphqlPoints?: number;
   combinedStatus: number;
   files: number;
   trust: number;
@@ -230,11 +249,16 @@ export async function reconcileRepository(
     let pulls: PullRequestRecord[];
     outcome.reads.pullLists++;
     try {
-      const listed = await deps.pulls.listOpenPullRequests(org, repo);
+      const listed = await deps.pulls.listOpenPullRequests(org, repo, {
+        trigger: hasTrigger,
+        files: input.trigger.some((job) => !job.always_run && hasChangeFilter(job)),
+        statuses: hasStatuses,
+      });
       if (Array.isArray(listed)) pulls = listed;
       else {
         pulls = listed.pullRequests;
         outcome.reads.pullListPages = listed.pages;
+        if (listed.points !== undefined) outcome.reads.graphqlPoints = listed.points;
       }
     } catch (err) {
       // R14: nothing else can be done for this repository.

@@ -3,7 +3,7 @@ import type { ActivityDeps } from '../../activities';
 import type { ConfigSource } from '../config/types';
 import { createGitHubClient } from '../github/client';
 import { GitHubApi } from '../github/github-api';
-import { repositoryGitHub } from '../github/repository-github';
+import { repositoryGitHub, type GitHubReadApi } from '../github/repository-github';
 import type { WriteBudget } from '../github/write-budget';
 import { createProwJobClient } from '../kubernetes/client';
 import { silentLogger } from '../log';
@@ -18,6 +18,8 @@ export interface SandboxActivityOptions {
   /** GitHub's write spacing: 1000 in production, 0 where a test or benchmark does not wait for it. */
   writeSpacingMs: number;
   writeBudget?: WriteBudget;
+  /** `--github-read-api` (default graphql). */
+  githubReadApi?: GitHubReadApi;
   metrics?: Metrics;
   heartbeatIntervalMs?: number;
 }
@@ -34,16 +36,20 @@ export function sandboxActivityDeps(options: SandboxActivityOptions): ActivityDe
   let api: Promise<GitHubApi> | undefined;
   return {
     configSource: options.configSource,
-    github: repositoryGitHub(() => {
-      api ??= createGitHubClient({
-        baseUrl: url,
-        auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
-        writeSpacingMs: options.writeSpacingMs,
-        retryBaseMs: 1,
-        rateLimitBaseMs: 1,
-      }).then((client) => new GitHubApi(client));
-      return api;
-    }, options.writeBudget),
+    github: repositoryGitHub(
+      () => {
+        api ??= createGitHubClient({
+          baseUrl: url,
+          auth: { appId: app.appId, privateKey: app.privateKeyPem, installationId: app.installationId },
+          writeSpacingMs: options.writeSpacingMs,
+          retryBaseMs: 1,
+          rateLimitBaseMs: 1,
+        }).then((client) => new GitHubApi(client));
+        return api;
+      },
+      options.writeBudget,
+      options.githubReadApi,
+    ),
     prowJobs: (namespace) =>
       createProwJobClient({
         kubeConfig,

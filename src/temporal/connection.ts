@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { ReconcilerOptions } from '../options';
 
 /** TLS and API-key settings shared by the client and the worker connection. Secrets are read from files. */
@@ -28,7 +28,11 @@ export async function connectClient(temporal: ReconcilerOptions['temporal']): Pr
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-/** The one place that builds the worker's native connection. */
-export function connectWorker(temporal: ReconcilerOptions['temporal']): Promise<NativeConnection> {
+/**
+ * The one place that builds the worker's native connection. The worker package (the SDK's native core) is
+ * loaded here, not at import: the operator commands use this module's client only.
+ */
+export async function connectWorker(temporal: ReconcilerOptions['temporal']): Promise<NativeConnection> {
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect({ address: temporal.address, ...securityOf(temporal) });
 }

@@ -17,6 +17,8 @@ export interface DevServerOptions {
   /** Where the server's own log goes. */
   logFile: string;
   readyTimeoutMs?: number;
+  /** Register the reconciler's search attributes at start (default); false: a bare namespace, as in tests. */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -71,7 +73,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),
+    ...(options.searchAttributes === false ? [] : searchAttributeFlags()).flatMap((flag) => [
+      '--search-attribute',
+      flag,
+    ]),
   ];
   if (options.headless) args.push('--headless');
   else args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort ?? 8233));

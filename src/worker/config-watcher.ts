@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { sourceRevision } from '../config/source-revision';
+import { SourceScanner } from '../config/source-revision';
 import type { ConfigSource } from '../config/types';
 import type { Logger } from '../log';
 
@@ -18,6 +18,9 @@ export interface ConfigWatcherOptions {
 /**
  * Watches the config files (polling plus file events) and notifies on every content change, newest first:
  * while delivery fails it keeps retrying with the newest revision, so the latest change is never dropped.
+ * A poll stats every file and reads only those whose stat changed (source-revision.ts), so an idle watcher
+ * costs a directory walk per interval; a file that cannot be read is a change too (the load then fails
+ * closed on it).
  */
 export class ConfigWatcher {
   private delivered?: string;
@@ -25,8 +28,11 @@ export class ConfigWatcher {
   private wake?: () => void;
   private watchers: FSWatcher[] = [];
   private loop?: Promise<void>;
+  private readonly scanner: SourceScanner;
 
-  constructor(private readonly options: ConfigWatcherOptions) {}
+  constructor(private readonly options: ConfigWatcherOptions) {
+    this.scanner = new SourceScanner(options.source);
+  }
 
   start(): void {
     const { source } = this.options;
@@ -62,7 +68,7 @@ export class ConfigWatcher {
     while (!this.stopped) {
       let nextWaitMs = this.options.pollIntervalMs;
       try {
-        const current = await sourceRevision(this.options.source);
+        const current = await this.scanner.scan();
         if (current.revision !== this.delivered) {
           await this.options.notify(current);
           this.options.log.info('config change delivered', {

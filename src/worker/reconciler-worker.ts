@@ -6,6 +6,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { StartupError } from './startup-error';
 import { freshPrebuiltBundle, workflowsPath } from './workflow-bundle';
 
 export interface ReconcilerWorkerOptions {
@@ -69,11 +70,40 @@ let runtimeInstalled = false;
 
 /**
  * Installs the SDK runtime once per process: JSON logs through our logger, and the SDK's Prometheus exporter
- * (its own HTTP server) on `temporalMetricsPort`.
+ * (its own HTTP server) on `temporalMetricsAddress:temporalMetricsPort` (default 0.0.0.0). A port in use is a
+ * StartupError naming `--temporal-metrics-port`.
  */
-export function installRuntime(options: { temporalMetricsPort: number; logLevel?: 'INFO' | 'WARN' }): void {
+export function installRuntime(options: {
+  temporalMetricsPort: number;
+  temporalMetricsAddress?: string;
+  logLevel?: 'INFO' | 'WARN';
+}): void {
   if (runtimeInstalled) return;
+  const bindAddress = `${options.temporalMetricsAddress ?? '0.0.0.0'}:${options.temporalMetricsPort}`;
+  try {
+    install(options, bindAddress);
+  } catch (err) {
+    // The SDK reports its exporter's bind failure as a plain Error with the OS's words.
+    const message = err instanceof Error ? err.message : String(err);
+    if (/address already in use/i.test(message))
+      throw new StartupError(
+        `the Temporal SDK metrics address ${bindAddress} is already in use (another worker on this host?)`,
+        'choose another port with --temporal-metrics-port (0 turns these metrics off)',
+      );
+    if (/prometheus|bind|address/i.test(message))
+      throw new StartupError(
+        `the Temporal SDK metrics exporter cannot listen on ${bindAddress} (${message})`,
+        'set --temporal-metrics-address to an address of this host, or --temporal-metrics-port',
+      );
+    throw err;
+  }
   runtimeInstalled = true;
+}
+
+function install(
+  options: { temporalMetricsPort: number; logLevel?: 'INFO' | 'WARN' },
+  bindAddress: string,
+): void {
   Runtime.install({
     logger: new DefaultLogger(options.logLevel ?? 'WARN', (entry) => {
       process.stderr.write(
@@ -89,7 +119,7 @@ export function installRuntime(options: { temporalMetricsPort: number; logLevel?
     telemetryOptions: options.temporalMetricsPort
       ? {
           metrics: {
-            prometheus: { bindAddress: `0.0.0.0:${options.temporalMetricsPort}` },
+            prometheus: { bindAddress },
             metricPrefix: 'temporal_',
           },
         }

@@ -14,16 +14,21 @@ import {
 } from '../temporal/controller-client';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
-import { startHealthServer } from './health-server';
+import { checkNamespace } from '../temporal/namespace-check';
+import { serverPort, startHealthServer } from './health-server';
 import { createMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
 import { createReconcilerWorker, installRuntime } from './reconciler-worker';
+import { listenError, StartupError, type ListenTarget } from './startup-error';
 import { freshPrebuiltBundle } from './workflow-bundle';
 import type { Worker } from '@temporalio/worker';
 
 /**
  * `status-reconciler worker`: what a deployment runs. A Temporal worker for both workflows and the activities,
- * the config watcher that signals changes, health (`--health-port`) and metrics (`--metrics-port`).
+ * the config watcher that signals changes, health (`--health-address`, `--health-port`) and metrics
+ * (`--metrics-address`, `--metrics-port`). Before it polls, it checks the Temporal namespace and its search
+ * attributes (registering missing ones unless `--register-search-attributes=false`); a check that fails, or a
+ * port in use, ends it with exit code 1 and a log line that says what to run or which flag to change.
  * Ends on SIGINT/SIGTERM after draining; resolves with the process exit code.
  */
 export async function runWorker(
@@ -32,34 +37,89 @@ export async function runWorker(
 ): Promise<number> {
   for (const { flag, why } of options.ignoredFlags)
     log.warn('flag accepted for compatibility but not used', { flag, why });
-  installRuntime({ temporalMetricsPort: options.temporalMetricsPort });
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    return await startAndRun(options, log, closers);
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    log.error(`worker cannot start: ${err.message}`, { fix: err.fix });
+    return 1;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  }
+}
+
+const listening = async (start: () => Promise<Server>, target: ListenTarget): Promise<Server> => {
+  try {
+    return await start();
+  } catch (err) {
+    throw listenError(err, target);
+  }
+};
+
+async function startAndRun(
+  options: ReconcilerOptions,
+  log: Logger,
+  closers: (() => Promise<unknown>)[],
+): Promise<number> {
+  installRuntime({
+    temporalMetricsPort: options.temporalMetricsPort,
+    temporalMetricsAddress: options.temporalMetricsAddress,
+  });
   const metrics = createMetrics();
-  const servers: Server[] = [];
   // Read by the health server, which starts before the worker exists.
   const current: { worker?: Worker } = {};
 
   const client = await connectClient(options.temporal);
+  closers.push(() => client.connection.close());
+  await checkNamespace(client, {
+    namespace: options.temporal.namespace,
+    register: options.temporal.registerSearchAttributes,
+    log,
+  });
   // This worker's flags are the deployment's settings: registered with the controller, which runs with them.
   const workerId = defaultWorkerId();
   const controller = new ControllerStateReader(client, options.instance, log, metrics, 3_000, {
     registration: { options, workerId },
   });
+  const servers: Server[] = [];
+  closers.push(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
   servers.push(
-    await startHealthServer(
+    await listening(
+      () =>
+        startHealthServer(
+          {
+            configHealth: () => controller.current()?.health,
+            controllerProblems: () => controller.problems(),
+            // Ready only while polling: 503 while starting, stopping or draining.
+            ready: () => current.worker?.getState() === 'RUNNING',
+            live: () => !current.worker || !['FAILED', 'STOPPED'].includes(current.worker.getState()),
+          },
+          options.healthPort,
+          options.healthAddress,
+        ),
       {
-        configHealth: () => controller.current()?.health,
-        controllerProblems: () => controller.problems(),
-        // Ready only while polling: 503 while starting, stopping or draining.
-        ready: () => current.worker?.getState() === 'RUNNING',
-        live: () => !current.worker || !['FAILED', 'STOPPED'].includes(current.worker.getState()),
+        what: 'health',
+        host: options.healthAddress,
+        port: options.healthPort,
+        portFlag: 'health-port',
+        addressFlag: 'health-address',
       },
-      options.healthPort,
     ),
-    await startMetricsServer(metrics.registry, options.metricsPort),
+  );
+  servers.push(
+    await listening(() => startMetricsServer(metrics.registry, options.metricsPort, options.metricsAddress), {
+      what: 'metrics',
+      host: options.metricsAddress,
+      port: options.metricsPort,
+      portFlag: 'metrics-port',
+      addressFlag: 'metrics-address',
+    }),
   );
 
   const creators = new Map<string, ProwJobCreator>();
   const connection = await connectWorker(options.temporal);
+  closers.push(() => connection.close());
   // Looked up once: the worker loads it and the start-up log says which code runs.
   const prebuiltBundle = freshPrebuiltBundle();
   const worker = await createReconcilerWorker({
@@ -74,6 +134,7 @@ export async function runWorker(
       github: repositoryGitHub(
         githubFromOptions(options.github, log.child({ component: 'github' }), metrics),
         workerWriteBudget(options.github),
+        options.github.readApi,
       ),
       prowJobs: (namespace) => {
         let creator = creators.get(namespace);
@@ -115,8 +176,11 @@ export async function runWorker(
     taskQueue: options.temporal.taskQueue,
     namespace: options.temporal.namespace,
     instance: options.instance,
-    healthPort: options.healthPort,
-    metricsPort: options.metricsPort,
+    health: `${options.healthAddress}:${serverPort(servers[0] as Server)}`,
+    metrics: `${options.metricsAddress}:${serverPort(servers[1] as Server)}`,
+    temporalMetrics: options.temporalMetricsPort
+      ? `${options.temporalMetricsAddress}:${options.temporalMetricsPort}`
+      : 'off',
     dryRun: options.dryRun,
     workflowCode: prebuiltBundle ? 'prebuilt bundle' : 'bundled at start (no fresh `npm run build` bundle)',
   });
@@ -133,9 +197,6 @@ export async function runWorker(
     await withdrawWorkerSettings(client, options.instance, workerId).catch((err: unknown) =>
       log.warn('could not withdraw the deployment settings', { error: err }),
     );
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-    await connection.close();
-    await client.connection.close();
     log.info('worker stopped', { exitCode });
   }
   return exitCode;

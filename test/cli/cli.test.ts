@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../src/project-root';
 import { configFixture } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
@@ -51,16 +52,75 @@ describe('status-reconciler command line', () => {
     expect(result.stdout).toContain('cannot unmarshal string into Go struct field');
   });
 
+  const diffArgs = (): string[] => [
+    'diff',
+    `--before-config-path=${before.argv[0]?.split('=')[1]}`,
+    `--before-job-config-path=${path.join(before.dir, 'jobs')}`,
+    `--after-config-path=${after.argv[0]?.split('=')[1]}`,
+    `--after-job-config-path=${path.join(after.dir, 'jobs')}`,
+  ];
+
+  it('check-config -o json|yaml: the summary as data', async () => {
+    const json = await run(['check-config', '-o', 'json', ...before.argv]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      ok: true,
+      revision: expect.stringMatching(/^[0-9a-f]{16}$/),
+      presubmits: 9,
+      repositories: 2,
+    });
+    const yaml = await run(['check-config', '--output=yaml', ...before.argv]);
+    expect(parseYaml(yaml.stdout)).toEqual(JSON.parse(json.stdout));
+  });
+
+  it('check-config -o json on a bad config: {ok: false, errors}, exit 1', async () => {
+    const broken = configFixture();
+    broken.write(
+      'jobs/my-org/other-repo/other-repo-presubmits.yaml',
+      'presubmits:\n  my-org/other-repo: [{}]\n',
+    );
+    const result = await run(['check-config', '-o', 'json', ...broken.argv]);
+    broken.remove();
+    expect(result.code).toBe(1);
+    const parsed = JSON.parse(result.stdout);
+    expect(parsed.ok).toBe(false);
+    expect(parsed.errors.length).toBeGreaterThan(0);
+    expect(parsed.errors[0]).toContain('other-repo-presubmits.yaml');
+  });
+
+  it('diff: a table per repository for people, then the names', async () => {
+    const result = await run(diffArgs());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'REPOSITORY              ADDED  REMOVED  MIGRATED',
+        'my-org/my-repo              5        1         1',
+        'my-org/other-repo           0        0         1',
+        'TOTAL (2 repositories)      5        1         2',
+        '',
+        'my-org/my-repo',
+        '  + pull-docs',
+        '  + pull-e2e',
+        '  + pull-integration',
+        '  + pull-manual',
+        '  + pull-shadow',
+        '  - pull-old',
+        '  ~ pull-legacy: ci/legacy → ci/legacy-v2',
+        '',
+        'my-org/other-repo',
+        '  ~ pull-other-e2e: pull-other-e2e → ci/e2e',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('diff -o yaml: the same content as -o json', async () => {
+    const json = JSON.parse((await run([...diffArgs(), '-o', 'json'])).stdout);
+    expect(parseYaml((await run([...diffArgs(), '-o', 'yaml'])).stdout)).toEqual(json);
+  });
+
   it('diff --output json: what a change would trigger, retire and migrate, names sorted, empty repos omitted', async () => {
-    const result = await run([
-      'diff',
-      `--before-config-path=${before.argv[0]?.split('=')[1]}`,
-      `--before-job-config-path=${path.join(before.dir, 'jobs')}`,
-      `--after-config-path=${after.argv[0]?.split('=')[1]}`,
-      `--after-job-config-path=${path.join(after.dir, 'jobs')}`,
-      '--output',
-      'json',
-    ]);
+    const result = await run([...diffArgs(), '--output', 'json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       added: {
@@ -82,7 +142,14 @@ describe('status-reconciler command line', () => {
       1,
       '--github-app-id and --github-app-private-key-path must be set together',
     ],
-    [['diff', '--output', 'yaml'], 1, '--output yaml is not supported'],
+    [['diff', '--output', 'xml'], 1, '--output xml is not supported; use table, json or yaml'],
+    [['status', '-o', 'wide'], 1, '--output wide is not supported; use table, json or yaml'],
+    [
+      ['check-config', '--dry-run=false'],
+      1,
+      'flag provided but not defined: -dry-run (a worker flag this command does not read; see its --help)',
+    ],
+    [['status', '--config-path=x'], 1, 'flag provided but not defined: -config-path'],
     [['frobnicate'], 2, 'unknown command "frobnicate"'],
   ])('%j fails with a clear error', async (args, code, message) => {
     const result = await run(args);
@@ -90,13 +157,31 @@ describe('status-reconciler command line', () => {
     expect(result.stderr).toContain(message);
   });
 
-  it.each(['worker', 'status', 'approve', 'skip', 'check-config', 'diff'])(
-    '%s --help describes its flags',
-    async (command) => {
-      const result = await run([command, '--help']);
-      expect(result.code).toBe(0);
-      expect(result.stdout).toContain(`status-reconciler ${command}:`);
-      expect(result.stdout).toContain('Flags:');
-    },
-  );
+  const helpFlags = (stdout: string): string[] =>
+    [...stdout.matchAll(/^ {2}(?:-\w, )?--([a-z0-9.-]+)/gm)].map((m) => m[1] as string);
+  const temporalFlags = ['temporal-address', 'temporal-namespace', 'temporal-tls', 'instance'];
+  const configFlags = ['config-path', 'job-config-path', 'plugin-config'];
+  it.each([
+    ['worker', [...temporalFlags, ...configFlags, 'dry-run', 'health-port', 'health-address'], []],
+    ['status', [...temporalFlags, 'output'], [...configFlags, 'dry-run', 'by', 'health-port']],
+    ['plan', [...temporalFlags, 'output'], [...configFlags, 'dry-run', 'by']],
+    ['approve', [...temporalFlags, 'by', 'reason'], [...configFlags, 'dry-run', 'output']],
+    ['skip', [...temporalFlags, 'by', 'reason'], [...configFlags, 'dry-run']],
+    ['signal', [...temporalFlags, ...configFlags, 'by', 'reason'], ['dry-run', 'health-port']],
+    ['check-config', [...configFlags, 'output'], [...temporalFlags, 'dry-run', 'health-port']],
+    ['diff', ['before-config-path', 'after-config-path', 'output'], [...temporalFlags, ...configFlags]],
+  ])('%s --help lists its own flags only', async (command, listed, notListed) => {
+    const result = await run([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`status-reconciler ${command}:`);
+    const flags = helpFlags(result.stdout);
+    expect(flags).toEqual(expect.arrayContaining(listed));
+    for (const flag of notListed) expect(flags).not.toContain(flag);
+  });
+
+  it('demo-change --help: an operand and no flags', async () => {
+    const result = await run(['demo-change', '--help']);
+    expect(result.stdout).toContain('Usage: status-reconciler demo-change <name>\n');
+    expect(result.stdout).not.toContain('Flags:');
+  });
 });

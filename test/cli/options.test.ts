@@ -35,3 +35,19 @@ describe('blast-radius guard flags', () => {
     expect(() => read(flag)).toThrow(new OptionsError(message));
   });
 });
+
+describe('--github-read-api', () => {
+  it.each([
+    [[], 'graphql'],
+    [['--github-read-api=rest'], 'rest'],
+    [['--github-read-api=graphql'], 'graphql'],
+  ])('%j reads repositories over %s', (flags, readApi) => {
+    expect(read(...flags).github.readApi).toBe(readApi);
+  });
+
+  it('refuses anything else', () => {
+    expect(() => read('--github-read-api=v4')).toThrow(
+      new OptionsError('invalid value "v4" for flag -github-read-api: want graphql or rest'),
+    );
+  });
+});

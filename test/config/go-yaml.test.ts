@@ -76,19 +76,68 @@ describe('go-yaml v2 plain scalars (YAML 1.1)', () => {
 });
 
 describe('sigs.k8s.io/yaml string coercion', () => {
+  // Checked against Prow's config.Load: Presubmit's own string fields (trigger) are converted.
   it.each([
-    ['name: 123', '123'],
-    ['name: 1.10', '1.1'],
-    ['name: 1.0', '1'],
-    ['name: 1234567.0', '1.234567e+06'],
-    ['name: 0.00001', '1e-05'],
-    ['name: yes', 'true'],
-    ['name: 0x10', '16'],
-    ['name: "0x10"', '0x10'],
-    ['name: .nan', 'NaN'],
+    ['trigger: 123', '123'],
+    ['trigger: 1.10', '1.1'],
+    ['trigger: 1.0', '1'],
+    ['trigger: 1234567.0', '1.234567e+06'],
+    ['trigger: 0.00001', '1e-05'],
+    ['trigger: yes', 'true'],
+    ['trigger: 0x10', '16'],
+    ['trigger: "0x10"', '0x10'],
+    ['trigger: .nan', 'NaN'],
   ])('%s becomes %s in a string field', (line, expected) => {
     const job = presubmits(`presubmits:\n  o/r:\n  - ${line}\n`)[0] as Record<string, unknown>;
-    expect(job.name).toBe(expected);
+    expect(job.trigger).toBe(expected);
+  });
+
+  // sigs.k8s.io/yaml converts against t.Field(f.index[0]): for a field promoted from an embedded struct
+  // (JobBase's name and labels, Brancher's branches) that is the embedded struct, so nothing is converted.
+  it.each([
+    ['name: 123', 'number', 'JobBase.name', 'name'],
+    ['name: yes', 'bool', 'JobBase.name', 'name'],
+    ['branches: [1.0]', 'number', 'Brancher.branches', 'branches[0]'],
+    ['labels: {preset-x: true}', 'bool', 'JobBase.labels', 'labels.preset-x'],
+    [
+      'spec: {containers: [{args: [1]}]}',
+      'number',
+      'JobBase.spec.containers.args',
+      'spec.containers[0].args[0]',
+    ],
+  ])('%s is not converted below a promoted field', (line, kind, path, field) => {
+    const parsed = parseConfigText(`presubmits:\n  o/r:\n  - ${line}\n`, 'job');
+    const struct = path.startsWith('JobBase.spec') ? 'Container' : 'Presubmit';
+    expect(parsed.problems.map((p) => [p.field, p.message])).toEqual([
+      [
+        field,
+        `json: cannot unmarshal ${kind} into Go struct field ${struct}.presubmits.${path} of type string`,
+      ],
+    ]);
+  });
+
+  it('a NaN that is not converted cannot be turned into JSON', () => {
+    expect(parseConfigText('presubmits:\n  o/r:\n  - name: .nan\n', 'job').problems).toEqual([
+      { message: 'error converting YAML to JSON: json: unsupported value: NaN' },
+    ]);
+  });
+
+  it('nothing is converted in config.yaml, whose sections are all promoted (Config embeds them)', () => {
+    expect(
+      parseConfigText('pod_namespace: 1\npresubmits: {o/r: [{name: a, trigger: 2}]}\n', 'prow').problems,
+    ).toEqual([
+      {
+        message:
+          'json: cannot unmarshal number into Go struct field Config.ProwConfig.pod_namespace of type string',
+        field: 'pod_namespace',
+      },
+      {
+        message:
+          'json: cannot unmarshal number into Go struct field Presubmit.JobConfig.presubmits.trigger of type string',
+        job: 'a',
+        field: 'trigger',
+      },
+    ]);
   });
 
   it('formats floats as Go FormatFloat(f, g, -1, 32)', () => {
@@ -100,9 +149,10 @@ describe('sigs.k8s.io/yaml string coercion', () => {
     expect(formatGoFloat32(1e21)).toBe('1e+21');
   });
 
-  it('coerces label values and map keys', () => {
-    const job = onlyJob('    labels: {preset-x: true, 1: 2.50, yes: no}\n');
-    expect(job.labels).toEqual({ 'preset-x': 'true', '1': '2.5', true: 'false' });
+  it('converts map keys, and the values of a map that is not promoted', () => {
+    const parsed = parseConfigText('presets: [{labels: {preset-x: true, 1: 2.50, yes: no}}]\n', 'job');
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.value?.presets).toEqual([{ labels: { 'preset-x': 'true', '1': '2.5', true: 'false' } }]);
   });
 });
 
@@ -115,33 +165,33 @@ describe('strict field types (encoding/json)', () => {
     ],
     [
       'max_concurrency: "3"',
-      'json: cannot unmarshal string into Go struct field Presubmit.presubmits.max_concurrency of type int',
+      'json: cannot unmarshal string into Go struct field Presubmit.presubmits.JobBase.max_concurrency of type int',
       'max_concurrency',
     ],
     [
       'max_concurrency: 1.5',
-      'json: cannot unmarshal number 1.5 into Go struct field Presubmit.presubmits.max_concurrency of type int',
+      'json: cannot unmarshal number 1.5 into Go struct field Presubmit.presubmits.JobBase.max_concurrency of type int',
       'max_concurrency',
     ],
     [
       'branches: main',
-      'json: cannot unmarshal string into Go struct field Presubmit.presubmits.branches of type []string',
+      'json: cannot unmarshal string into Go struct field Presubmit.presubmits.Brancher.branches of type []string',
       'branches',
     ],
     [
       'labels: [a]',
-      'json: cannot unmarshal array into Go struct field Presubmit.presubmits.labels of type map[string]string',
+      'json: cannot unmarshal array into Go struct field Presubmit.presubmits.JobBase.labels of type map[string]string',
       'labels',
     ],
     [
-      'decoration_config: {timeout: 5}',
+      'decoration_config: {timeout: 5.5}',
       'json: cannot unmarshal number into Go value of type string',
       'decoration_config.timeout',
     ],
     ['decoration_config: {timeout: 2x}', 'time: invalid duration "2x"', 'decoration_config.timeout'],
     [
       'spec: {containers: [{securityContext: {privileged: "yes"}}]}',
-      'json: cannot unmarshal string into Go struct field SecurityContext.presubmits.spec.containers.securityContext.privileged of type bool',
+      'json: cannot unmarshal string into Go struct field SecurityContext.presubmits.JobBase.spec.containers.securityContext.privileged of type bool',
       'spec.containers[0].securityContext.privileged',
     ],
   ])('%s', (line, message, field) => {
@@ -180,14 +230,13 @@ describe('go-yaml v2 mappings', () => {
 
   it('applies merge keys, anchors and aliases', () => {
     const jobs = presubmits(
-      'base: &base\n  always_run: true\n  spec: &spec {containers: [{image: x, command: [make, y]}]}\n' +
+      'base: &base\n  always_run: true\n  spec: &spec {containers: [{image: x, command: [make, test]}]}\n' +
         'presubmits:\n  o/r:\n  - <<: *base\n    name: a\n  - name: b\n    spec: *spec\n',
     );
-    // `y` is a YAML 1.1 boolean, and a string field turns it into "true", as in Prow.
     expect(jobs[0]).toMatchObject({
       name: 'a',
       always_run: true,
-      spec: { containers: [{ image: 'x', command: ['make', 'true'] }] },
+      spec: { containers: [{ image: 'x', command: ['make', 'test'] }] },
     });
     expect(jobs[1]).toMatchObject({ name: 'b', spec: { containers: [{ image: 'x' }] } });
   });

@@ -36,6 +36,9 @@ if (!present && !required) {
     const result = await checkConfig(source);
     expect(result).toEqual({
       ok: true,
+      presubmits: 2261,
+      repositories: 159,
+      revision: expect.stringMatching(/^[0-9a-f]{16}$/),
       summary: expect.stringMatching(
         /^config OK: 2261 presubmits in 159 repositories, revision [0-9a-f]{16}$/,
       ),

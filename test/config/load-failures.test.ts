@@ -301,6 +301,9 @@ describe('problems and errors', () => {
     expect(await checkConfig(tree.source())).toEqual({
       ok: true,
       summary: expect.stringMatching(/^config OK: 1 presubmits in 1 repositories, revision [0-9a-f]{16}$/),
+      revision: expect.stringMatching(/^[0-9a-f]{16}$/),
+      presubmits: 1,
+      repositories: 1,
     });
   });
 });

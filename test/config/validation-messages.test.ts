@@ -112,7 +112,7 @@ describe('presubmit validation (V8) and job base (V10)', () => {
       'a|invalid presubmit job a: [volumeMount named "v" is undefined, mount v at /logs conflicts with decoration mount]',
     ],
     [
-      '  - name: a\n    spec: {containers: [{image: x}, {image: y}]}\n',
+      '  - name: a\n    spec: {containers: [{image: x}, {image: z}]}\n',
       'a|invalid presubmit job a: pod utility decoration must be enabled to use multiple containers: 2',
     ],
     [
@@ -133,7 +133,7 @@ describe('presubmit validation (V8) and job base (V10)', () => {
       'a|invalid presubmit job a: decorated job containers must specify command and/or args',
     ]);
     expect(
-      await messages('  - name: a\n    decorate: true\n    spec: {containers: [{image: x, command: [y]}]}\n'),
+      await messages('  - name: a\n    decorate: true\n    spec: {containers: [{image: x, command: [z]}]}\n'),
     ).toEqual([
       'a|invalid presubmit job a: invalid decoration config: utility image config is not specified',
     ]);
@@ -143,7 +143,7 @@ describe('presubmit validation (V8) and job base (V10)', () => {
     const prow = `${MINIMAL_PROW_CONFIG}presets:\n- labels: {p: "x"}\n  env: [{name: A, value: "1"}]\n`;
     expect(
       await messages(
-        '  - name: a\n    labels: {p: x}\n    spec: {containers: [{image: x, command: [y], env: [{name: A}]}]}\n',
+        '  - name: a\n    labels: {p: x}\n    spec: {containers: [{image: x, command: [z], env: [{name: A}]}]}\n',
         prow,
       ),
     ).toEqual(['a|job a failed to merge presets for podspec: env var duplicated in pod spec: A']);

@@ -1,6 +1,8 @@
 import { OptionsError, parseFlags, readOptions } from '../../src/options';
 import { searchAttributeFlags } from '../../src/temporal/search-attributes';
-import { readText } from './support/deploy-files';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fromRoot, readText } from './support/deploy-files';
 
 const readme = readText('README.md');
 const deploying = readme.slice(readme.indexOf('\n## Deploying\n'));
@@ -100,4 +102,60 @@ describe("README: Deploying (the last section), Prow's flag mapping", () => {
       );
     },
   );
+});
+
+describe('docs/decisions.md: every decision id the project cites is defined there', () => {
+  const decisions = readText('docs/decisions.md');
+  const defined = new Set(
+    [...decisions.matchAll(/^\| ([QRV]\d+(?:\.\d+)?) +\|/gm)].map((m) => m[1] as string),
+  );
+  /** Every text file of the project except the page itself, and where each id is cited. */
+  const cited = (() => {
+    const where = new Map<string, string>();
+    const skip = new Set([
+      'node_modules',
+      'dist',
+      '.tools',
+      '.data',
+      '.git',
+      'coverage',
+      'histories',
+      'schemas',
+    ]);
+    const walk = (relative: string): void => {
+      for (const entry of readdirSync(fromRoot(relative), { withFileTypes: true })) {
+        const file = path.join(relative, entry.name);
+        if (entry.isDirectory()) {
+          if (!skip.has(entry.name)) walk(file);
+        } else if (/\.(ts|js|md|sh|ya?ml)$|^Dockerfile$/.test(entry.name) && file !== 'docs/decisions.md') {
+          for (const m of readText(file).matchAll(/\b([QRV]\d+(?:\.\d+)?)\b/g)) {
+            if (!where.has(m[1] as string)) where.set(m[1] as string, file);
+          }
+        }
+      }
+    };
+    walk('.');
+    // "V8" is also the JavaScript engine; as an id it is defined anyway.
+    return [...where.entries()].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }));
+  })();
+
+  it('finds the ids the README and the code cite', () => {
+    expect(cited.map(([id]) => id)).toEqual(expect.arrayContaining(['Q1', 'Q10', 'R7.2', 'R17', 'V5']));
+  });
+
+  it.each(cited)('%s (cited in %s) is defined', (id) => {
+    expect(defined.has(id)).toBe(true);
+  });
+
+  it('defines each Q decision with what Prow does, what we do and why', () => {
+    for (let n = 1; n <= 15; n++) {
+      const row = decisions.split('\n').find((line) => line.startsWith(`| Q${n} `));
+      expect(row?.split('|').filter((cell) => cell.trim()).length).toBe(4);
+    }
+  });
+
+  it('the README points at it, not at a spec outside the repository', () => {
+    expect(readme).toContain('docs/decisions.md');
+    expect(readme).not.toMatch(/\.\.\/shared\/spec/);
+  });
 });

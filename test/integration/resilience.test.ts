@@ -55,11 +55,8 @@ describe('GitHub faults in the middle of a run', () => {
   it('retries 5xx, dropped connections and rate limits; loses nothing and writes nothing twice', async () => {
     const harness = current();
     const { faults } = harness.github;
-    faults.add({
-      match: { operationId: 'repos/get-combined-status-for-ref' },
-      action: { kind: 'status', status: 502 },
-      times: 3,
-    });
+    // Repositories are read over GraphQL (--github-read-api's default): PRs and statuses come from POST /graphql.
+    faults.add({ match: { operationId: 'graphql' }, action: { kind: 'status', status: 502 }, times: 3 });
     faults.add({ match: { operationId: 'repos/create-commit-status' }, action: { kind: 'drop' }, times: 1 });
     faults.add({
       match: { operationId: 'repos/create-commit-status' },
@@ -76,7 +73,7 @@ describe('GitHub faults in the middle of a run', () => {
       action: { kind: 'primary-limit', resetInSeconds: 1 },
     });
     // More 503s than the client retries: the activity fails and Temporal retries it, resuming its progress.
-    faults.add({ match: { operationId: 'pulls/list' }, action: { kind: 'status', status: 503 }, times: 5 });
+    faults.add({ match: { operationId: 'graphql' }, action: { kind: 'status', status: 503 }, times: 5 });
 
     const before = await harness.status();
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new']));

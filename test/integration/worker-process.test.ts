@@ -131,6 +131,8 @@ describe('the worker command as a process', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [
       cli,
       'status',
+      '-o',
+      'json',
       `--temporal-address=${temporalAddress()}`,
       `--instance=${harness.options.instance}`,
     ]);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log';
+import { SourceScanner, sourceRevision } from '../../src/config/source-revision';
 import { ConfigWatcher } from '../../src/worker/config-watcher';
 
 const until = async (check: () => boolean, timeoutMs = 5_000): Promise<void> => {
@@ -147,5 +148,65 @@ describe('ConfigWatcher', () => {
     writeFileSync(path.join(root, 'jobs', 'org', 'repo', 'repo.yaml'), 'presubmits: {a: []}\n');
     watcher.poke();
     await until(() => seen.length === 2);
+  });
+
+  it.each([
+    [
+      'a dangling link (a half-synced ConfigMap or git-sync tree)',
+      (file: string) => symlinkSync('..data/missing.yaml', file),
+    ],
+    ['a link loop (unreadable even for root)', (file: string) => symlinkSync(path.basename(file), file)],
+  ])('sees %s in the job config directory as a change', async (_label, breakFile) => {
+    const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
+    mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
+    writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
+    mkdirSync(path.join(root, 'jobs'));
+    writeFileSync(path.join(root, 'jobs', 'a.yaml'), 'presubmits: {}\n');
+    const seen: string[] = [];
+    const watcher = new ConfigWatcher({
+      source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
+      pollIntervalMs: 60_000,
+      debounceMs: 10,
+      notify: async (c) => void seen.push(c.revision),
+      log: silentLogger,
+    });
+    watchers.push(watcher);
+    watcher.start();
+    await until(() => seen.length === 1);
+    breakFile(path.join(root, 'jobs', 'b.yaml'));
+    watcher.poke();
+    await until(() => seen.length === 2);
+    expect(seen[1]).not.toBe(seen[0]);
+  });
+
+  it('hashes only the files whose stat changed', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
+    mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
+    writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
+    mkdirSync(path.join(root, 'jobs'));
+    for (let i = 0; i < 20; i++)
+      writeFileSync(path.join(root, 'jobs', `job-${i}.yaml`), `presubmits: {}\n# ${i}\n`);
+    // Files changed within the second before a scan are hashed again by the next one.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const scanner = new SourceScanner({
+      configPath: path.join(root, 'config.yaml'),
+      jobConfigPath: path.join(root, 'jobs'),
+    });
+    const first = await scanner.scan();
+    expect({ files: scanner.files, hashed: scanner.hashed }).toEqual({ files: 21, hashed: 21 });
+    expect(await scanner.scan()).toEqual(first);
+    expect({ files: scanner.files, hashed: scanner.hashed }).toEqual({ files: 21, hashed: 0 });
+    writeFileSync(path.join(root, 'jobs', 'job-3.yaml'), 'presubmits: {}\n# changed\n');
+    const second = await scanner.scan();
+    expect(scanner.hashed).toBe(1);
+    expect(second.revision).not.toBe(first.revision);
+    expect(second.revision).toBe(
+      (
+        await sourceRevision({
+          configPath: path.join(root, 'config.yaml'),
+          jobConfigPath: path.join(root, 'jobs'),
+        })
+      ).revision,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { AppIdentity, tokenHash, type Caller } from './app-identity';
 import { handleControlPlane } from './control-plane';
 import { FaultPlan, type FaultAction } from './faults';
 import { GitHubState, type RepoRecord, type StatusRecord } from './github-state';
+import { GraphQLEndpoint } from './graphql-endpoint';
 import { githubOpenApiSlice } from './openapi-document';
 import { buildRoutes, matchRoute, type OperationRoute } from './operation-routes';
 import { authorizationProblem, docsUrl, operations, type OperationResult } from './operations';
@@ -16,9 +17,10 @@ import { checkScenario, type GitHubScenario } from './scenario';
 import { GitHubSchemaValidator } from './schema-validator';
 
 /**
- * A stateful GitHub REST double on node:http, bound to 127.0.0.1 (github-api.md §9). Every request
- * and response is checked against GitHub's OpenAPI slice; limits, faults and a request log let
- * tests prove a client behaves as GitHub expects. `startGitHubDouble` is the only entry point.
+ * A stateful GitHub REST and GraphQL double on node:http, bound to 127.0.0.1 (github-api.md §9). Every REST
+ * request and response is checked against GitHub's OpenAPI slice, every GraphQL query against GitHub's
+ * published GraphQL schema (graphql-endpoint.ts); limits, faults and a request log let tests prove a client
+ * behaves as GitHub expects. `startGitHubDouble` is the only entry point.
  */
 export interface GitHubDoubleOptions {
   port?: number;
@@ -31,11 +33,6 @@ export interface GitHubDoubleOptions {
   logger?: Logger;
   /** Reuse a key pair (the demo keeps one across restarts); generated otherwise. */
   privateKeyPem?: string;
-  /**
-   * Extension point for `POST /graphql`. Not implemented: without a handler the double answers 404
-   * and records the request, like any route it does not serve.
-   */
-  graphql?: (body: unknown, caller: Caller) => Promise<OperationResult> | OperationResult;
 }
 
 export interface SchemaViolation {
@@ -122,6 +119,7 @@ class Double implements GitHubDouble {
   private reps: Representations;
   private readonly identity: AppIdentity;
   private readonly validator = new GitHubSchemaValidator(githubOpenApiSlice);
+  private readonly graphql: GraphQLEndpoint;
   private readonly routes: OperationRoute[] = buildRoutes(githubOpenApiSlice);
   private readonly now: () => number;
   private readonly log: Logger;
@@ -145,6 +143,11 @@ class Double implements GitHubDouble {
       options.privateKeyPem ? { privateKeyPem: options.privateKeyPem } : undefined,
     );
     this.limits = new RateLimits(options.limits ?? {}, this.now);
+    this.graphql = new GraphQLEndpoint(
+      () => this.state,
+      () => this.options.htmlOrigin ?? 'https://github.com',
+      this.limits,
+    );
     this.state = new GitHubState(this.now, this.identity.botLogin);
     this.reps = this.newRepresentations();
     this.load(this.scenario);
@@ -278,8 +281,13 @@ class Double implements GitHubDouble {
     const route = matchRoute(this.routes, method, url.pathname);
     const operationId =
       route?.route.operationId ?? (method === 'POST' && url.pathname === '/graphql' ? 'graphql' : undefined);
-    const write =
-      method !== 'GET' && method !== 'HEAD' && operationId !== 'apps/create-installation-access-token';
+    // A GraphQL query reads (GitHub counts only mutations as content creation); the double serves no mutations.
+    let write =
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      operationId !== 'apps/create-installation-access-token' &&
+      operationId !== 'graphql';
+    let points: number | undefined;
     const auth = this.identity.authenticate(req.headers.authorization);
     const hash = auth.ok && auth.caller.kind !== 'anonymous' ? tokenHash(auth.caller.token) : undefined;
     let faultName: string | undefined;
@@ -294,6 +302,7 @@ class Double implements GitHubDouble {
         status,
         tokenHash: hash,
         write,
+        ...(points !== undefined ? { points } : {}),
         apiVersion:
           typeof req.headers['x-github-api-version'] === 'string'
             ? req.headers['x-github-api-version']
@@ -336,7 +345,7 @@ class Double implements GitHubDouble {
       return reply(400, { message: `Invalid API version: ${String(version)}`, documentation_url: docsUrl });
     }
 
-    if (!operationId || (operationId === 'graphql' && !this.options.graphql)) {
+    if (!operationId) {
       this.log.warn('github double: route not served', { method, path: url.pathname });
       return reply(404, { message: 'Not Found', documentation_url: docsUrl });
     }
@@ -365,7 +374,8 @@ class Double implements GitHubDouble {
     if (denied) return this.replyValidated(reply, method, url, operationId, denied);
 
     const free = operationId === 'rate-limit/get';
-    if (!free) {
+    // GraphQL spends points of its own bucket, checked and charged once the query's cost is known.
+    if (!free && operationId !== 'graphql') {
       const primary = this.limits.checkPrimary(who.id, who.describe);
       if (!primary.ok) {
         return reply(
@@ -390,10 +400,10 @@ class Double implements GitHubDouble {
     }
 
     if (operationId === 'graphql') {
-      const graphql = this.options.graphql as NonNullable<GitHubDoubleOptions['graphql']>;
-      const result = await graphql(raw ? JSON.parse(raw) : undefined, caller);
-      if (!free) this.limits.spend(who.id);
-      return reply(result.status, result.body, result.headers);
+      const answer = this.graphql.answer(raw, who);
+      points = answer.points;
+      write = answer.mutation;
+      return reply(answer.status, answer.body, answer.headers);
     }
 
     let body: unknown;

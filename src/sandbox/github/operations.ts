@@ -248,5 +248,8 @@ export const operations: Record<string, OperationHandler> = {
     return { status: 200, body: ctx.reps.installation() };
   },
 
-  'rate-limit/get': (ctx) => ({ status: 200, body: ctx.reps.rateLimit(ctx.limits.bucket(ctx.identity)) }),
+  'rate-limit/get': (ctx) => ({
+    status: 200,
+    body: ctx.reps.rateLimit(ctx.limits.bucket(ctx.identity), ctx.limits.bucket(ctx.identity, 'graphql')),
+  }),
 };

@@ -42,6 +42,9 @@ export const githubLimits: Required<{ primary: PrimaryLimitOptions; secondary: S
   },
 };
 
+/** REST requests spend `core`; GraphQL queries spend points of `graphql`, a bucket of its own (github-api.md §5). */
+export type LimitResource = 'core' | 'graphql';
+
 export interface Bucket {
   limit: number;
   used: number;
@@ -83,27 +86,28 @@ export class RateLimits {
   }
 
   /** The identity's current window (starts a new one when the last has ended). */
-  bucket(identity: string): Bucket {
+  bucket(identity: string, resource: LimitResource = 'core'): Bucket {
     const p = this.primary ?? githubLimits.primary;
     const limit = identity.startsWith('anonymous') ? (p.anonymousLimit ?? 60) : p.limit;
-    let b = this.buckets.get(identity);
+    const key = resource === 'core' ? identity : `${resource} ${identity}`;
+    let b = this.buckets.get(key);
     const t = this.now();
     if (!b || b.resetAt <= t) {
       b = { limit, used: 0, resetAt: t + p.windowMs };
-      this.buckets.set(identity, b);
+      this.buckets.set(key, b);
     }
     return b;
   }
 
   /** Headers GitHub sends on every response: the reset is in epoch seconds. */
-  headers(identity: string): Record<string, string> {
-    const b = this.bucket(identity);
+  headers(identity: string, resource: LimitResource = 'core'): Record<string, string> {
+    const b = this.bucket(identity, resource);
     return {
       'x-ratelimit-limit': String(b.limit),
       'x-ratelimit-remaining': String(Math.max(0, b.limit - b.used)),
       'x-ratelimit-used': String(b.used),
       'x-ratelimit-reset': String(Math.ceil(b.resetAt / 1000)),
-      'x-ratelimit-resource': 'core',
+      'x-ratelimit-resource': resource,
     };
   }
 
@@ -121,13 +125,14 @@ export class RateLimits {
     };
   }
 
-  spend(identity: string): void {
-    if (this.primary) this.bucket(identity).used++;
+  /** A REST request spends 1 of `core`; a GraphQL query its cost in points of `graphql`. */
+  spend(identity: string, resource: LimitResource = 'core', amount = 1): void {
+    if (this.primary) this.bucket(identity, resource).used += amount;
   }
 
   /** Forces an identity's bucket empty until `resetInMs` from now (fault injection). */
-  exhaust(identity: string, resetInMs: number): void {
-    const b = this.bucket(identity);
+  exhaust(identity: string, resetInMs: number, resource: LimitResource = 'core'): void {
+    const b = this.bucket(identity, resource);
     b.used = b.limit;
     b.resetAt = this.now() + resetInMs;
   }

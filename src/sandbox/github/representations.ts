@@ -450,14 +450,15 @@ export class Representations {
     };
   }
 
-  rateLimit(core: Bucket): Schemas['rate-limit-overview'] {
-    const rate = {
-      limit: core.limit,
-      remaining: Math.max(0, core.limit - core.used),
-      reset: Math.ceil(core.resetAt / 1000),
-      used: core.used,
-    };
+  rateLimit(core: Bucket, graphqlPoints: Bucket): Schemas['rate-limit-overview'] {
+    const of = (b: Bucket) => ({
+      limit: b.limit,
+      remaining: Math.max(0, b.limit - b.used),
+      reset: Math.ceil(b.resetAt / 1000),
+      used: b.used,
+    });
+    const rate = of(core);
     const search = { limit: 30, remaining: 30, reset: rate.reset, used: 0 };
-    return { resources: { core: rate, search }, rate };
+    return { resources: { core: rate, search, graphql: of(graphqlPoints) }, rate };
   }
 }

@@ -17,6 +17,8 @@ export interface LoggedRequest {
   write: boolean;
   /** The X-GitHub-Api-Version header the client sent, if any. */
   apiVersion?: string;
+  /** GraphQL: the points the query was charged (GitHub's cost formula; 0 when refused before running). */
+  points?: number;
   /** Fault that shaped the answer, if any. */
   fault?: string;
   startedAt: number;
@@ -46,6 +48,13 @@ export class RequestLog {
     return this.list.filter(
       (r) => r.operationId === operationId && (status === undefined || r.status === status),
     ).length;
+  }
+
+  /** GraphQL points charged, in all or to one token. */
+  graphqlPoints(tokenHash?: string): number {
+    return this.list
+      .filter((r) => tokenHash === undefined || r.tokenHash === tokenHash)
+      .reduce((sum, r) => sum + (r.points ?? 0), 0);
   }
 
   countsByOperation(): Record<string, number> {

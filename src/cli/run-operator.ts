@@ -1,0 +1,32 @@
+import { userInfo } from 'node:os';
+import { readOptions, type FlagName, type FlagSpec } from '../options';
+import { connectClient } from '../temporal/connection';
+import * as operator from './operator-commands';
+import { outputFormat, render } from './output';
+
+/** Runs an operator command: reads its flags, connects to Temporal, acts, prints, closes the connection. */
+export async function runOperatorCommand(
+  argv: string[],
+  flags: Record<string, FlagSpec>,
+  accepts: readonly FlagName[],
+  action: (module: typeof operator) => (ctx: operator.OperatorContext) => Promise<unknown>,
+): Promise<number> {
+  const options = readOptions(argv, process.env, flags, accepts);
+  const format = outputFormat(options.command.output ?? 'table');
+  const client = await connectClient(options.temporal);
+  try {
+    await action(operator)({
+      client,
+      options,
+      by: (options.command.by as string | undefined) || process.env.USER || userInfo().username,
+      reason: (options.command.reason as string | undefined) || undefined,
+      print: (line) => process.stdout.write(line + '\n'),
+      show: async (value, table) => {
+        process.stdout.write((await render(format, value, table)) + '\n');
+      },
+    });
+    return 0;
+  } finally {
+    await client.connection.close();
+  }
+}

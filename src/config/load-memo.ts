@@ -1,0 +1,140 @@
+import type { DecodedPeriodic } from './decoded-config';
+import type { Sourced } from './job-config';
+
+/**
+ * What lets a reload re-check only what a change touched. Defaulting and validating a list of jobs (one
+ * repository's presubmits or postsubmits, or all periodics) depends only on the settings (the Prow config
+ * and every preset) and on the list's jobs, in order, with their files. When the parse cache hands out the
+ * jobs, each has a content key (its file's SHA-256 and its position there), so a list's inputs have a key
+ * too; a list whose key is the one it had in the last successful load is valid again, and its outputs (what
+ * the load keeps of the list) are those of that load. Results are therefore those of a full load by
+ * construction; test/config/incremental-load.test.ts compares the two on a generated sequence of changes.
+ *
+ * Only successful loads are remembered (so a reused list never had a problem): a failed load leaves the
+ * memo as it was, and the next load reuses from the last good one.
+ */
+export class LoadMemo {
+  private committed = new Map<string, Remembered>();
+  private pending = new Map<string, Remembered>();
+  private committedSettings?: string;
+  private settings?: string;
+  reused = 0;
+  rechecked = 0;
+
+  /** Starts a load; `settingsKey` undefined when the settings are not content-keyed (nothing is reused). */
+  begin(settingsKey: string | undefined): void {
+    this.pending = new Map();
+    this.settings = settingsKey;
+    this.reused = 0;
+    this.rechecked = 0;
+  }
+
+  /**
+   * True when the list is unchanged since the last successful load: its outputs carry over (`output`). Else
+   * false, and the caller computes the list and records its outputs with `record`.
+   */
+  unchanged(name: string, jobs: readonly Sourced<unknown>[]): boolean {
+    const key = this.settings === undefined ? undefined : listKey(jobs);
+    const previous = this.committed.get(name);
+    if (key !== undefined && previous?.key === key && this.settings === this.committedSettings) {
+      this.pending.set(name, previous);
+      this.reused++;
+      return true;
+    }
+    this.rechecked++;
+    if (key !== undefined) this.pending.set(name, { key, output: undefined });
+    return false;
+  }
+
+  /** What the last successful load kept of an unchanged list. */
+  output<T>(name: string): T | undefined {
+    return this.pending.get(name)?.output as T | undefined;
+  }
+
+  /** Keeps `output` for a recomputed list. */
+  record(name: string, output: unknown): void {
+    const entry = this.pending.get(name);
+    if (entry) entry.output = output;
+  }
+
+  /** The load succeeded: its lists are what the next load compares with. */
+  commit(): void {
+    this.committed = this.pending;
+    this.committedSettings = this.settings;
+    this.pending = new Map();
+  }
+
+  /** The load failed: the last successful one stays the reference. */
+  abort(): void {
+    this.pending = new Map();
+  }
+}
+
+interface Remembered {
+  key: string;
+  output: unknown;
+}
+
+/**
+ * The inputs of a list: each job's content key, in order; undefined if a job has no key. Files are left
+ * out: a successful list's outputs do not name them (only problems do, and a list with problems is never
+ * reused), and a file moved elsewhere in the walk order moves its jobs in the list.
+ */
+function listKey(jobs: readonly Sourced<unknown>[]): string | undefined {
+  let key = '';
+  for (const job of jobs) {
+    if (job.key === undefined) return undefined;
+    key += `${job.key},`;
+  }
+  return key;
+}
+
+/** The settings' key: the Prow config's content and every preset's; undefined if one is not content-keyed. */
+export function settingsKey(
+  prowConfigKey: string | undefined,
+  presets: readonly Sourced<unknown>[],
+): string | undefined {
+  if (prowConfigKey === undefined) return undefined;
+  const parts = [prowConfigKey];
+  for (const preset of presets) {
+    if (preset.key === undefined) return undefined;
+    parts.push(preset.key);
+  }
+  return parts.join('\n');
+}
+
+/**
+ * The periodics a load need not check again: those of the files whose periodics (and the settings) are
+ * those of the last successful load. Periodics are checked one by one except for Prow's duplicate-name
+ * rule across all of them: when any name repeats, none is skipped, so that the full check reports it in
+ * Prow's order. A file's periodics are contiguous in the list (files are read one after another).
+ */
+export function unchangedPeriodics(
+  memo: LoadMemo,
+  periodics: readonly Sourced<DecodedPeriodic>[],
+): Set<number> {
+  const skip = new Set<number>();
+  const names = new Set<string>();
+  let repeated = false;
+  for (let start = 0; start < periodics.length;) {
+    const file = (periodics[start] as Sourced<DecodedPeriodic>).file;
+    let end = start + 1;
+    while (end < periodics.length && (periodics[end] as Sourced<DecodedPeriodic>).file === file) end++;
+    const run = periodics.slice(start, end);
+    const list = `periodics ${file}`;
+    let runNames: string[];
+    if (memo.unchanged(list, run)) {
+      runNames = memo.output<string[]>(list) ?? [];
+      for (let i = start; i < end; i++) skip.add(i);
+    } else {
+      runNames = run.map((p) => p.job.name ?? '');
+      memo.record(list, runNames);
+    }
+    for (const name of runNames) {
+      if (names.has(name)) repeated = true;
+      names.add(name);
+    }
+    start = end;
+  }
+  return repeated ? new Set() : skip;
+}
