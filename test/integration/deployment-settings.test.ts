@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { silentLogger } from '../../src/log';
 import { readOptions } from '../../src/options';
 import { registerWorkerSettings, withdrawWorkerSettings } from '../../src/temporal/controller-client';
+import { temporalCliPath } from '../../src/temporal/dev-server';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
@@ -126,7 +127,7 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     // Issue 18: this payload without options made every later workflow task of a blocked controller fail.
     rmSync(path.join(config.dir, 'jobs', 'dangling.yaml'));
     config.write(jobFile, busyJobs(['pull-c', 'pull-d']));
-    const temporal = process.env.TEMPORAL_CLI as string;
+    const temporal = temporalCliPath();
     const signal = (input: string) =>
       run(temporal, [
         'workflow',

@@ -118,6 +118,17 @@ describe('a controller whose workflow task keeps failing', () => {
     // A config change arrives while it is stuck: the signal is recorded, never processed.
     config.write(jobFile, busyJobs(['pull-c']));
     await harness.requestChange('retire pull-b while stuck');
+    // The server writes a signal to history once the workflow task in flight (failing) ends: wait for it, so
+    // that recover finds it there.
+    for (;;) {
+      const history = await handle.fetchHistory();
+      const failed = history.events?.findIndex((e) => e.workflowTaskFailedEventAttributes) ?? -1;
+      const signaled = history.events?.findIndex(
+        (e, i) => i > failed && e.workflowExecutionSignaledEventAttributes?.signalName === 'configChanged',
+      );
+      if (signaled !== undefined && signaled > failed) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
 
     await reader.refresh();
     const down = await healthz();
