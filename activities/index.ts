@@ -113,7 +113,7 @@ export function createActivities(deps: ActivityDeps) {
         sourceRevision: input.sourceRevision,
         presubmitCount,
         repoCount: Object.keys(config.index.repos).length,
-        index: encodeIndexBlob(config.index),
+        index: await encodeIndexBlob(config.index),
       };
     },
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DocumentKind, ParsedDocument } from './config-document';
 import { FileProblemError } from './config-file';
+import { putPiece, type DecodedPiece } from './decoded-pieces';
 import type { ConfigProblem } from './types';
 
 /**
@@ -26,7 +27,11 @@ export const DECODE_THREAD_HEAP_MB = 160;
 /** The thread is stopped after this long without work, so its heap does not stay resident. */
 const IDLE_MS = 2_000;
 
-type Reply = { parsed: ParsedDocument } | { problem: ConfigProblem } | { error: string };
+type Reply =
+  | { parsed: ParsedDocument; pieces: number }
+  | { piece: DecodedPiece }
+  | { problem: ConfigProblem }
+  | { error: string };
 
 const entry = path.join(__dirname, 'decode-thread-main.js');
 
@@ -65,10 +70,33 @@ class DecodeThread {
         worker.unref();
         this.idle = setTimeout(() => this.stop(), IDLE_MS).unref();
       };
+      // The result's long lists come a piece per request, each request after a turn of the event loop, so
+      // copying them never blocks it for long (decoded-pieces.ts).
+      let parsed: ParsedDocument | undefined;
+      let missing = 0;
+      const askNext = (): void => {
+        setImmediate(() => worker.postMessage({ next: true }));
+      };
       const onMessage = (reply: Reply): void => {
+        if ('parsed' in reply || 'piece' in reply) {
+          if ('parsed' in reply) ({ parsed, pieces: missing } = reply);
+          else {
+            try {
+              putPiece(parsed?.value, reply.piece);
+            } catch (error) {
+              done();
+              reject(error as Error);
+              return;
+            }
+            missing--;
+          }
+          if (missing > 0) return askNext();
+          done();
+          resolve(parsed as ParsedDocument);
+          return;
+        }
         done();
-        if ('parsed' in reply) resolve(reply.parsed);
-        else if ('problem' in reply) reject(new FileProblemError(reply.problem));
+        if ('problem' in reply) reject(new FileProblemError(reply.problem));
         else reject(new Error(`decoding ${file}: ${reply.error}`));
       };
       const lost = (reason: string): void => {

@@ -144,8 +144,13 @@ const noRegexes = (): undefined => undefined;
 /**
  * Receives each repository's validated presubmits as the load finishes them, in sorted repository order;
  * `undefined` when a memo found them unchanged since its last successful load (the sink keeps what it had).
+ * The load awaits what it returns, so a sink may give the event loop turns (`turn`) while it works.
  */
-export type PresubmitSink = (repo: string, presubmits: Presubmit[] | undefined) => void;
+export type PresubmitSink = (
+  repo: string,
+  presubmits: Presubmit[] | undefined,
+  turn: () => Promise<void>,
+) => void | Promise<void>;
 
 /**
  * Defaults and validates every job, one repository (or periodic) at a time: only the presubmits are kept,
@@ -163,7 +168,7 @@ async function finalizeJobs(
     await turn();
     const list = jobs.presubmits.get(repo) ?? [];
     if (memo?.unchanged(`presubmits ${repo}`, list)) {
-      keep(repo, undefined);
+      await keep(repo, undefined, turn);
       continue;
     }
     const defaulted = await defaultAll<DecodedPresubmit, DefaultedPresubmit>(
@@ -180,7 +185,7 @@ async function finalizeJobs(
       presubmits.push(toPresubmit(job));
       await turn();
     }
-    keep(repo, presubmits);
+    await keep(repo, presubmits, turn);
   }
   for (const repo of [...jobs.postsubmits.keys()].sort()) {
     await turn();

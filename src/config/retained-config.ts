@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, indexedPresubmit, REVISION_HEX_CHARS } from './index-model';
 import { loadPresubmits, logLoaded, type LoadOptions } from './load';
-import { packJson, unpackJson } from '../packed-json';
+import { eventLoopTurns } from './event-loop-turns';
+import { packJson, packJsonList, unpackJson } from '../packed-json';
 import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from './types';
 
 /**
@@ -31,9 +32,43 @@ interface RetainedRepo {
  */
 const PACK_LATER = 16;
 
+/** Shorter lists are packed in one go (a few milliseconds), without the thread pool's round trip. */
+const YIELDING_PACK_MIN = 1_000;
+
 function pack(kept: RetainedRepo): void {
   if (kept.unpacked) kept.packed = packJson(kept.unpacked);
   kept.unpacked = undefined;
+}
+
+/** pack, giving the event loop turns; a no-op for a repository packed meanwhile (by presubmitsOf). */
+async function packYielding(kept: RetainedRepo, turn: () => Promise<void>): Promise<void> {
+  const list = kept.unpacked;
+  if (!list) return;
+  if (list.length < YIELDING_PACK_MIN) return pack(kept);
+  const packed = await packJsonList(list, turn);
+  if (kept.unpacked !== list) return;
+  kept.packed = packed;
+  kept.unpacked = undefined;
+}
+
+/**
+ * The index entries of a repository's presubmits and their canonical JSON (canonicalJson of the list,
+ * built entry by entry), giving the event loop turns: a repository can hold 50,000 presubmits.
+ */
+async function indexRepo(
+  presubmits: readonly Presubmit[],
+  turn: () => Promise<void>,
+): Promise<Pick<RetainedRepo, 'indexed' | 'canonical'>> {
+  const indexed: IndexedPresubmit[] = [];
+  const parts: string[] = [];
+  for (const p of presubmits) {
+    // Frozen: a reload hands the same lists out again.
+    const entry = Object.freeze(indexedPresubmit(p));
+    indexed.push(entry);
+    parts.push(canonicalJson(entry));
+    await turn();
+  }
+  return { indexed: Object.freeze(indexed) as IndexedPresubmit[], canonical: `[${parts.join(',')}]` };
 }
 
 /**
@@ -49,25 +84,26 @@ export async function loadRetainedConfig(
   const repos = new Map<string, RetainedRepo>();
   const memo = options.cache && options.memo;
   const later: RetainedRepo[] = [];
-  const { configVersion, ...settings } = await loadPresubmits(source, options, (repo, presubmits) => {
-    const name = `presubmits ${repo}`;
-    let kept = presubmits ? undefined : memo?.output<RetainedRepo>(name);
-    if (!kept) {
-      if (!presubmits) throw new Error(`no presubmits kept for unchanged ${repo}`);
-      // Frozen: a reload hands the same lists out again.
-      const indexed = Object.freeze(
-        presubmits.map((p) => Object.freeze(indexedPresubmit(p))),
-      ) as IndexedPresubmit[];
-      kept = { indexed, canonical: canonicalJson(indexed), unpacked: presubmits };
-      if (later.length < PACK_LATER) later.push(kept);
-      else pack(kept);
-      memo?.record(name, kept);
-    }
-    repos.set(repo, kept);
-  });
+  const { configVersion, ...settings } = await loadPresubmits(
+    source,
+    options,
+    async (repo, presubmits, turn) => {
+      const name = `presubmits ${repo}`;
+      let kept = presubmits ? undefined : memo?.output<RetainedRepo>(name);
+      if (!kept) {
+        if (!presubmits) throw new Error(`no presubmits kept for unchanged ${repo}`);
+        kept = { ...(await indexRepo(presubmits, turn)), unpacked: presubmits };
+        if (later.length < PACK_LATER) later.push(kept);
+        else await packYielding(kept, turn);
+        memo?.record(name, kept);
+      }
+      repos.set(repo, kept);
+    },
+  );
   const index = indexFrom(repos, configVersion);
   logLoaded(options, index, started);
-  if (later.length > 0) setImmediate(() => later.forEach(pack));
+  // A repository this fails to pack stays as objects (presubmitsOf packs it when asked).
+  if (later.length > 0) packLater(later).catch(() => undefined);
   return {
     index,
     ...settings,
@@ -77,6 +113,13 @@ export async function loadRetainedConfig(
       return kept?.packed ? unpackJson<Presubmit[]>(kept.packed) : [];
     },
   };
+}
+
+/** Packs the repositories a load left unpacked, one after another, after it has returned. */
+async function packLater(later: readonly RetainedRepo[]): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  const turn = eventLoopTurns();
+  for (const kept of later) await packYielding(kept, turn);
 }
 
 /**
