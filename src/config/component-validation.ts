@@ -167,15 +167,7 @@ function mergeTypeProblems(mergeMethod: Record<string, Json> | undefined): strin
   return errs;
 }
 
-interface TideQueryJson {
-  orgs?: string[];
-  repos?: string[];
-  excludedRepos?: string[];
-  labels?: string[];
-  missingLabels?: string[];
-  excludedBranches?: string[];
-  includedBranches?: string[];
-}
+type TideQueryJson = NonNullable<NonNullable<DecodedProwConfig['tide']>['queries']>[number];
 
 /** TideQuery.Validate. */
 export function tideQueryProblem(q: TideQueryJson): string | undefined {

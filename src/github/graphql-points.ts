@@ -1,3 +1,5 @@
+import { abortableWait as wait } from './abortable-wait';
+
 /**
  * Pacing on GitHub's GraphQL rate limit: points, not requests (5,000 an hour for an installation, its own
  * bucket). Every query asks for `rateLimit { cost remaining resetAt }`; before the next one, a query that would
@@ -22,21 +24,6 @@ export class GraphQLRateLimitError extends Error {
   ) {
     super(message);
   }
-}
-
-function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export class GraphQLPoints {

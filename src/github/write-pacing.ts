@@ -1,3 +1,5 @@
+import { abortableWait as wait } from './abortable-wait';
+
 /**
  * GitHub asks integrations to "pause at least 1 second between mutating requests" (github-api.md §5,
  * best practice 4). plugin-throttling's write group spaces the *starts* of jobs inside Octokit's hook
@@ -21,21 +23,6 @@ export function isGraphQLQuery(url: string, body: unknown): boolean {
 }
 // Minting installation tokens is authentication, not content (plugin-throttling excludes it too).
 const isTokenMint = (url: string) => /\/app\/installations\/[^/]+\/access_tokens$/.test(url);
-
-function wait(ms: number, signal: AbortSignal | null | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export function pacedFetch(inner: typeof fetch, spacingMs: number): typeof fetch {
   if (spacingMs <= 0) return inner;
