@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/project-root';
+import { isServing } from '../../src/temporal/dev-server';
 
 const run = promisify(execFile);
 
@@ -185,19 +186,6 @@ dynamicConfigClient:
   filepath: "${s.dynamicConfigFile}"
   pollInterval: ${s.dynamicConfigPollInterval}
 `;
-}
-
-/** `temporal operator cluster health` answers SERVING. */
-export function isServing(cli: string, address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = spawn(cli, ['operator', 'cluster', 'health', '--address', address], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let out = '';
-    probe.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    probe.on('error', () => resolve(false));
-    probe.on('exit', (code) => resolve(code === 0 && out.includes('SERVING')));
-  });
 }
 
 /** The Temporal server as one process running all four services, as the temporalio/server image does. */

@@ -123,7 +123,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   );
 }
 
-function isServing(cli: string, address: string): Promise<boolean> {
+/** `temporal operator cluster health` answers SERVING. */
+export function isServing(cli: string, address: string): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = spawn(cli, ['operator', 'cluster', 'health', '--address', address], {
       stdio: ['ignore', 'pipe', 'ignore'],

@@ -1,3 +1,4 @@
+import { prng } from '../../src/sandbox/github/scenario-generator';
 import {
   visit,
   Alias,
@@ -24,17 +25,8 @@ import {
  * JavaScript YAML library would make of it.
  */
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The scenario generator's mulberry32: the same sequence for the same seed on every machine. */
+export const seededRandom = prng;
 
 export type Random = () => number;
 const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
