@@ -1,3 +1,4 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
 import * as operator from '../../src/cli/operator-commands';
 import { planQuery } from '../../workflows/messages';
 import { busyJobs, busyRepository } from '../support/busy-repository';
@@ -152,8 +153,16 @@ describe('changes arriving while a run is in progress', () => {
     const first = await harness.waitFor((v) => v.running !== undefined);
     // Let v1's run load its config before the next versions land, so they must arrive as pending changes.
     const firstRun = harness.client.workflow.getHandle(first.running?.workflowId as string);
-    while ((await firstRun.query(planQuery)).phase !== 'reconciling')
-      await new Promise((r) => setTimeout(r, 50));
+    // The controller shows the run as soon as it asks for it; the server may not have started it yet.
+    const phase = () =>
+      firstRun.query(planQuery).then(
+        (plan) => plan.phase,
+        (error: unknown) => {
+          if (error instanceof WorkflowNotFoundError) return 'not started';
+          throw error;
+        },
+      );
+    while ((await phase()) !== 'reconciling') await new Promise((r) => setTimeout(r, 50));
     config.write(jobFile, busyJobs(['pull-keep', 'pull-move:ci/new', 'pull-added']));
     await harness.requestChange('v2');
     config.write(jobFile, busyJobs(['pull-move:ci/new', 'pull-added']));
