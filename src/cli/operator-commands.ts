@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { sourceRevision } from '../config/source-revision';
+import { sourceRevision } from '../config/files/source-revision';
 import type { ReconcilerOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
 import { recoverController } from '../temporal/controller-recovery';
