@@ -1,4 +1,5 @@
 import { checkConfig } from '../config/check-config';
+import { defaultCacheDir } from '../config/load-cache-file';
 import { OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
 import { diffTable } from './diff-view';
 import type { Command } from './main';
@@ -12,7 +13,8 @@ import { outputFormat, render } from './output';
 export async function checkConfigCommand(argv: string[], command: Command): Promise<number> {
   const options = readOptions(argv, process.env, command.flags, command.accepts);
   const format = outputFormat(options.command.output);
-  const result = await checkConfig(options.config);
+  const cacheDir = defaultCacheDir();
+  const result = await checkConfig(options.config, cacheDir ? { cacheDir } : {});
   const value = result.ok
     ? {
         ok: true,

@@ -1,3 +1,4 @@
+import { deserialize, serialize } from 'node:v8';
 import type { DecodedPeriodic } from './prow/decoded-config';
 import type { Sourced } from './prow/job-config';
 
@@ -18,6 +19,7 @@ export class LoadMemo {
   private pending = new Map<string, Remembered>();
   private committedSettings?: string;
   private settings?: string;
+  private codec?: MemoCodec;
   reused = 0;
   rechecked = 0;
 
@@ -48,7 +50,39 @@ export class LoadMemo {
 
   /** What the last successful load kept of an unchanged list. */
   output<T>(name: string): T | undefined {
-    return this.pending.get(name)?.output as T | undefined;
+    const entry = this.pending.get(name);
+    if (entry?.stored && entry.output === undefined) {
+      entry.output = this.codec?.decode(name, deserialize(entry.stored));
+      entry.stored = undefined;
+    }
+    return entry?.output as T | undefined;
+  }
+
+  /**
+   * The last successful load's lists, to be restored in another process (load-cache-file.ts); `codec`
+   * turns outputs into plain data (v8.serialize) and back.
+   */
+  exportState(codec: MemoCodec): StoredMemo {
+    const lists: StoredMemo['lists'] = [];
+    for (const [name, entry] of this.committed) {
+      const stored =
+        entry.stored ??
+        (entry.output === undefined ? undefined : serialize(codec.encode(name, entry.output)));
+      lists.push([name, entry.key, stored]);
+    }
+    return { settings: this.committedSettings, lists };
+  }
+
+  /** Takes over a saved memo: its lists are the reference of the next load (before any load). */
+  restore(state: StoredMemo, codec: MemoCodec): void {
+    this.codec = codec;
+    this.committedSettings = state.settings;
+    this.committed = new Map(
+      state.lists.map(([name, key, stored]) => [
+        name,
+        stored ? { key, output: undefined, stored } : { key, output: undefined },
+      ]),
+    );
   }
 
   /** Keeps `output` for a recomputed list. */
@@ -73,6 +107,21 @@ export class LoadMemo {
 interface Remembered {
   key: string;
   output: unknown;
+  /** A restored list's output as saved, until it is asked for. */
+  stored?: Buffer;
+}
+
+/** How a memo's outputs are saved: as plain data for v8.serialize, and back. */
+export interface MemoCodec {
+  encode(name: string, output: unknown): unknown;
+  decode(name: string, stored: unknown): unknown;
+}
+
+/** A memo's state as saved between processes. */
+export interface StoredMemo {
+  settings: string | undefined;
+  /** Each list's name, key, and output as saved (none for a list whose output is undefined). */
+  lists: [string, string, Buffer | undefined][];
 }
 
 /**

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { statSync, type Stats } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
 import type { DecodedJobConfig } from '../prow/decoded-config';
@@ -25,6 +27,10 @@ import { packJson, unpackJson } from '../../packed-json';
  *
  * Entries not used by the latest load are dropped when it finishes (`sweep`), so deleted and edited files
  * do not accumulate.
+ *
+ * The cache can be saved (`exportState`) and restored in another process (`restore`, load-cache-file.ts):
+ * restored entries are decoded from their stored bytes only when a load asks for their content key, and a
+ * restored job file's jobs only when a list of its jobs is re-checked.
  */
 export class ParseCache {
   private entries = new Map<string, Entry>();
@@ -35,11 +41,12 @@ export class ParseCache {
   private files = new Map<string, FileState>();
   private usedFiles = new Map<string, FileState>();
   private readonly maxBytes: number;
-  private sources = 0;
-  /** Tells this cache's content names from another's, should a memo outlive its cache. */
-  private readonly id = ++caches;
+  /** Entries restored from a saved cache and not yet used: their stored bytes, by content key. */
+  private stored = new Map<string, Buffer>();
   hits = 0;
   misses = 0;
+  /** Hits on restored entries. */
+  restoredHits = 0;
 
   constructor(maxBytes = 16 * 1024 * 1024) {
     this.maxBytes = maxBytes;
@@ -88,7 +95,13 @@ export class ParseCache {
   }
 
   private lookup(key: string): Entry | undefined {
-    return this.used.get(key) ?? this.entries.get(key);
+    const entry = this.used.get(key) ?? this.entries.get(key);
+    if (entry) return entry;
+    const stored = this.stored.get(key);
+    if (!stored) return undefined;
+    this.stored.delete(key);
+    this.restoredHits++;
+    return revive(key, stored, this.keys);
   }
 
   private use(key: string, entry: Entry): void {
@@ -104,6 +117,7 @@ export class ParseCache {
   sweep(): void {
     this.entries = this.used;
     this.used = new Map();
+    this.stored = new Map();
     this.files = new Map([...this.usedFiles].filter(([, file]) => file.key !== ''));
     this.usedFiles = new Map();
     this.heldBytes = 0;
@@ -112,6 +126,19 @@ export class ParseCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** What `restore` needs to rebuild this cache as the latest load left it (call after `sweep`). */
+  exportState(): StoredParseCache {
+    const entries: [string, Buffer][] = [];
+    for (const [key, entry] of this.entries) entries.push([key, (entry.stored ??= store(entry.parsed))]);
+    return { files: [...this.files], entries };
+  }
+
+  /** Takes over a saved cache's files and entries (an empty cache's first step, before any load). */
+  restore(state: StoredParseCache): void {
+    this.files = new Map(state.files);
+    this.stored = new Map(state.entries);
   }
 
   private decode(key: string, path: string, bytes: Uint8Array, kind: DocumentKind): Entry {
@@ -128,8 +155,7 @@ export class ParseCache {
       periodics: value.periodics,
     };
     const hold = this.heldBytes + bytes.length <= this.maxBytes;
-    // A short name for the content (unique while the entry lives): load-memo.ts compares lists of them.
-    const name = `#${this.id}.${++this.sources}`;
+    const name = contentName(key);
     const source = hold ? heldJobs(name, deepFreeze(jobs)) : packedJobs(name, jobs);
     if (hold) this.heldBytes += bytes.length;
     const shape = deepFreeze(shapeOf(value));
@@ -145,12 +171,67 @@ export class ParseCache {
   }
 }
 
-let caches = 0;
+/**
+ * A short name for a content key, for load-memo.ts, which compares lists of them: 96 bits of the content's
+ * SHA-256, the same in every process (a saved memo compares with a restored cache's names).
+ */
+function contentName(key: string): string {
+  return `#${key.slice(key.indexOf(':') + 1, key.indexOf(':') + 25)}`;
+}
+
+/** A cache's state as saved between processes (load-cache-file.ts). */
+export interface StoredParseCache {
+  /** By kind and path: the stat of the file when it was last read, and its content key. */
+  files: [string, FileState][];
+  /** By content key: the entry's stored bytes (`store`). */
+  entries: [string, Buffer][];
+}
+
+/** An entry as stored: its value and problems, and a job file's jobs compressed apart (read on demand). */
+interface StoredEntry {
+  value: Record<string, unknown> | undefined;
+  problems: ParsedDocument['problems'];
+  jobs?: Buffer;
+}
+
+function store(parsed: ParsedDocument): Buffer {
+  const stored: StoredEntry = { value: parsed.value, problems: parsed.problems };
+  if (parsed.jobs) stored.jobs = deflateRawSync(serialize(parsed.jobs.jobs()), { level: 1 });
+  return serialize(stored);
+}
+
+/** An entry from its stored bytes, as `decode` would have made it from the file's. */
+function revive(key: string, bytes: Buffer, keys: WeakMap<object, string>): Entry {
+  const stored = deserialize(bytes) as StoredEntry;
+  const parsed: ParsedDocument = {
+    value: deepFreeze(stored.value),
+    problems: deepFreeze(stored.problems),
+  };
+  if (stored.jobs) parsed.jobs = storedJobs(contentName(key), stored.jobs);
+  if (parsed.value) keys.set(parsed.value, key);
+  return { parsed, heldBytes: 0, stored: bytes };
+}
+
+/** A restored job file's jobs, decoded when first asked and kept weakly (as packedJobs's). */
+function storedJobs(key: string, bytes: Buffer): JobFileSource {
+  let unpacked: WeakRef<FileJobs> | undefined;
+  return {
+    key,
+    jobs() {
+      let out = unpacked?.deref();
+      if (!out) {
+        out = deepFreeze(deserialize(inflateRawSync(bytes)) as FileJobs);
+        unpacked = new WeakRef(out);
+      }
+      return out;
+    },
+  };
+}
 
 /** Files changed this recently (ms) when read are read again next time. */
 const RACY_MS = 1_000;
 
-interface FileState {
+export interface FileState {
   signature: string;
   /** Old enough when read that an unchanged stat means unchanged bytes. */
   trusted: boolean;
@@ -162,6 +243,8 @@ interface Entry {
   parsed: ParsedDocument;
   /** Bytes of file text whose jobs this entry holds as objects (0 when compressed). */
   heldBytes: number;
+  /** The entry as saved (`store`), once it has been saved or restored. */
+  stored?: Buffer;
 }
 
 /** What merging a job file reads before defaulting: the presets and each repository's job count. */

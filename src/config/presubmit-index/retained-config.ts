@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, indexedPresubmit, REVISION_HEX_CHARS } from './index-model';
 import { loadPresubmits, logLoaded, type LoadOptions } from '../load';
+import type { MemoCodec } from '../load-memo';
 import { eventLoopTurns } from '../event-loop-turns';
 import { packJson, packJsonList, unpackJson } from '../../packed-json';
 import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from '../types';
@@ -114,6 +115,25 @@ export async function loadRetainedConfig(
     },
   };
 }
+
+/**
+ * How loadRetainedConfig's memo outputs are saved between processes (load-cache-file.ts): a repository's
+ * index entries, their canonical JSON and its packed presubmits; other lists' outputs are plain data.
+ */
+export const retainedMemoCodec: MemoCodec = {
+  encode(name, output) {
+    if (!name.startsWith('presubmits ')) return output;
+    const kept = output as RetainedRepo;
+    if (kept.unpacked) pack(kept);
+    return { indexed: kept.indexed, canonical: kept.canonical, packed: kept.packed };
+  },
+  decode(name, stored) {
+    if (!name.startsWith('presubmits ')) return stored;
+    const kept = stored as RetainedRepo;
+    for (const entry of kept.indexed) Object.freeze(entry);
+    return { ...kept, indexed: Object.freeze(kept.indexed) as IndexedPresubmit[] };
+  },
+};
 
 /** Packs the repositories a load left unpacked, one after another, after it has returned. */
 async function packLater(later: readonly RetainedRepo[]): Promise<void> {

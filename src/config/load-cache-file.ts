@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { silentLogger, type Logger } from '../log';
+import { ParseCache, type StoredParseCache } from './files/parse-cache';
+import { LoadMemo, type MemoCodec, type StoredMemo } from './load-memo';
+
+/**
+ * The parse cache and load memo of the last successful load, saved in one file so that the next process
+ * (a worker's restart, the next `check-config`) decodes and re-checks only what changed since (issue 14).
+ *
+ * Everything in it is content-addressed: a file's entry is found by the SHA-256 of the file's bytes, a list
+ * of jobs by the content names of its jobs' files and the settings' (load-memo.ts), so an entry is only ever
+ * used for the very bytes it was made from. A file the saved stat (device, inode, size, times) says
+ * unchanged is not read again, as within a process (parse-cache.ts). The file itself is never trusted
+ * blindly: it carries the version of the code that wrote it (the config loader's own source and its YAML
+ * and regex libraries, and Node's serialization format) and a SHA-256 of its body, and a file that is
+ * missing, truncated, corrupt or from another version is ignored (and replaced after the next load): the
+ * load then decodes and checks everything, as without a cache. Only successful loads are saved.
+ *
+ * Layout: MAGIC, the body's length (u32, big-endian), the body's SHA-256 (32 bytes), the body:
+ * v8.serialize({ version, parse, memo }).
+ */
+
+const MAGIC = Buffer.from('SR-LOAD-CACHE-1\n');
+const FILE_NAME = 'config-load-cache.bin';
+
+/** Saved files larger than this are not written (a config far beyond ten times the Kubernetes one). */
+export const MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024;
+
+interface Body {
+  version: string;
+  parse: StoredParseCache;
+  memo: StoredMemo;
+}
+
+/**
+ * The directory of the cache: STATUS_RECONCILER_CACHE_DIR, else $XDG_CACHE_HOME/status-reconciler, else
+ * ~/.cache/status-reconciler; undefined (no cache) when STATUS_RECONCILER_CACHE_DIR is `off` or empty.
+ */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = env.STATUS_RECONCILER_CACHE_DIR;
+  if (explicit !== undefined) return explicit === '' || explicit === 'off' ? undefined : explicit;
+  const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'status-reconciler');
+}
+
+let codeVersionMemo: string | undefined;
+
+/**
+ * The version of the code a saved cache must have been written by: a hash of the config loader's source
+ * (this directory's files, compiled or not), the versions of the libraries it decodes with, and Node's.
+ */
+export function codeVersion(): string {
+  if (codeVersionMemo) return codeVersionMemo;
+  const hash = createHash('sha256');
+  hash.update(`${process.version} ${process.versions.v8}\n`);
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(js|ts)$/.test(entry.name) && !entry.name.endsWith('.d.ts'))
+        hash.update(`${entry.name}\0`).update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(__dirname);
+  hash.update(readFileSync(path.join(__dirname, '..', 'packed-json' + path.extname(__filename))));
+  for (const library of ['js-yaml', 're2js', 'ignore']) {
+    try {
+      const manifest = require.resolve(`${library}/package.json`);
+      hash.update(
+        `${library}@${(JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version}\n`,
+      );
+    } catch {
+      hash.update(`${library}@?\n`);
+    }
+  }
+  return (codeVersionMemo = hash.digest('hex').slice(0, 32));
+}
+
+/** A parse cache and load memo backed by a file; `save` after a successful load. */
+export interface PersistentLoadCache {
+  cache: ParseCache;
+  memo: LoadMemo;
+  /** Whether a saved cache was found and restored. */
+  restored: boolean;
+  /** Saves the state of the last successful load; failures are logged, never thrown. */
+  save(): Promise<void>;
+}
+
+/**
+ * Opens the cache file in `dir` (which need not exist): restores what it holds when it is intact and of
+ * this code's version, else starts empty. Never throws.
+ */
+export async function openLoadCache(
+  dir: string,
+  codec: MemoCodec,
+  options: { logger?: Logger; version?: string } = {},
+): Promise<PersistentLoadCache> {
+  const logger = options.logger ?? silentLogger;
+  const version = options.version ?? codeVersion();
+  const file = path.join(dir, FILE_NAME);
+  const cache = new ParseCache();
+  const memo = new LoadMemo();
+  const body = await readBody(file, version, logger);
+  if (body) {
+    cache.restore(body.parse);
+    memo.restore(body.memo, codec);
+  }
+  let saving: Promise<void> | undefined;
+  return {
+    cache,
+    memo,
+    restored: body !== undefined,
+    save() {
+      // One save at a time; a save asked for during one writes the state as it is after it.
+      const next = (saving ?? Promise.resolve()).then(() =>
+        writeBody(file, { version, parse: cache.exportState(), memo: memo.exportState(codec) }, logger),
+      );
+      saving = next;
+      return next;
+    },
+  };
+}
+
+async function readBody(file: string, version: string, logger: Logger): Promise<Body | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn('config load cache unreadable, ignored', { file, error });
+    return undefined;
+  }
+  const problem = checkFile(bytes);
+  if (problem) {
+    logger.warn('config load cache ignored', { file, reason: problem });
+    return undefined;
+  }
+  let body: Body;
+  try {
+    body = deserialize(bytes.subarray(MAGIC.length + 36)) as Body;
+  } catch (error) {
+    logger.warn('config load cache ignored', { file, reason: `cannot be decoded: ${String(error)}` });
+    return undefined;
+  }
+  if (!isBody(body)) {
+    logger.warn('config load cache ignored', { file, reason: 'not a cache body' });
+    return undefined;
+  }
+  if (body.version !== version) {
+    logger.info('config load cache from another version, ignored', { file });
+    return undefined;
+  }
+  return body;
+}
+
+/** Why the bytes are not an intact cache file; undefined when they are. */
+function checkFile(bytes: Buffer): string | undefined {
+  if (bytes.length < MAGIC.length + 36 || !bytes.subarray(0, MAGIC.length).equals(MAGIC))
+    return 'not a cache file';
+  const length = bytes.readUInt32BE(MAGIC.length);
+  const body = bytes.subarray(MAGIC.length + 36);
+  if (body.length !== length) return `truncated (${body.length} of ${length} bytes)`;
+  const digest = createHash('sha256').update(body).digest();
+  if (!digest.equals(bytes.subarray(MAGIC.length + 4, MAGIC.length + 36))) return 'checksum mismatch';
+  return undefined;
+}
+
+function isBody(value: unknown): value is Body {
+  const body = value as Partial<Body> | undefined;
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof body.version === 'string' &&
+    Array.isArray(body.parse?.files) &&
+    Array.isArray(body.parse?.entries) &&
+    Array.isArray(body.memo?.lists)
+  );
+}
+
+/** Writes the file whole and renames it into place, so a reader never sees half of one. */
+async function writeBody(file: string, body: Body, logger: Logger): Promise<void> {
+  try {
+    const serialized = serialize(body);
+    if (serialized.length > MAX_CACHE_FILE_BYTES) {
+      logger.info('config load cache not saved: too large', { file, bytes: serialized.length });
+      return;
+    }
+    const header = Buffer.alloc(36);
+    header.writeUInt32BE(serialized.length, 0);
+    createHash('sha256').update(serialized).digest().copy(header, 4);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    await fs.writeFile(temporary, Buffer.concat([MAGIC, header, serialized]));
+    await fs.rename(temporary, file);
+  } catch (error) {
+    logger.warn('config load cache not saved', { file, error });
+  }
+}
