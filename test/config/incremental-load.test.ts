@@ -3,7 +3,12 @@ import { ConfigInvalidError } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
 import { LoadMemo } from '../../src/config/load-memo';
 import { ParseCache } from '../../src/config/files/parse-cache';
-import { loadRetainedConfig, type RetainedConfig } from '../../src/config/presubmit-index/retained-config';
+import { openLoadCache } from '../../src/config/load-cache-file';
+import {
+  loadRetainedConfig,
+  retainedMemoCodec,
+  type RetainedConfig,
+} from '../../src/config/presubmit-index/retained-config';
 import type { LoadedConfig } from '../../src/config/types';
 import { configTree, type ConfigTree } from './config-tree';
 
@@ -301,20 +306,22 @@ describe('incremental reload', () => {
   afterAll(() => trees.forEach((t) => t.remove()));
 
   it.each([
-    ['jobs held as objects', 16 * 1024 * 1024, 1],
-    ['jobs held compressed (a config larger than the cache)', 0, 2],
-    ['another sequence', 16 * 1024 * 1024, 3],
+    ['jobs held as objects', 16 * 1024 * 1024, 1, false],
+    ['jobs held compressed (a config larger than the cache)', 0, 2, false],
+    ['another sequence', 16 * 1024 * 1024, 3, false],
+    ['a restart before every step, from the saved cache (load-cache-file.ts)', 0, 4, true],
   ])(
     'gives what a full load gives on every step of a generated sequence: %s',
-    async (_label, budget, seed) => {
+    async (_label, budget, seed, restart) => {
       const tree = configTree();
       trees.push(tree);
       const model = initialModel();
       const written = new Map<string, string>();
       render(model, tree, written);
       const source = tree.source();
-      const cache = new ParseCache(budget);
-      const memo = new LoadMemo();
+      let cache = new ParseCache(budget);
+      let memo = new LoadMemo();
+      let save = async (): Promise<void> => undefined;
       const random = prng(seed);
       let reused = 0;
       let rechecked = 0;
@@ -324,7 +331,14 @@ describe('incremental reload', () => {
         const mutation = pick(MUTATIONS, random);
         const what = step === 0 ? 'initial' : broken ? fixEverything(model) : mutation(model, random, tree);
         render(model, tree, written);
+        if (restart) {
+          // A new process: everything it has is what the previous one saved after its last good load.
+          const persistent = await openLoadCache(tree.path('cache'), retainedMemoCodec);
+          ({ cache, memo } = persistent);
+          save = () => persistent.save();
+        }
         const incremental = await outcome(() => loadRetainedConfig(source, { cache, memo }));
+        if ('ok' in incremental) await save();
         reused += memo.reused;
         rechecked += memo.rechecked;
         const full = await outcome(() => loadConfig(source));

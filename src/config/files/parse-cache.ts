@@ -67,8 +67,8 @@ export class ParseCache {
     }
     const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
     const known = this.usedFiles.get(pathKey) ?? this.files.get(pathKey);
-    const entry = known && this.lookup(known.key);
-    if (entry && known.trusted && known.signature === signature) {
+    const entry = known?.trusted && known.signature === signature ? this.lookup(known.key) : undefined;
+    if (known && entry) {
       this.hits++;
       this.use(known.key, entry);
       this.usedFiles.set(pathKey, known);
@@ -101,7 +101,9 @@ export class ParseCache {
     if (!stored) return undefined;
     this.stored.delete(key);
     this.restoredHits++;
-    return revive(key, stored, this.keys);
+    const revived = revive(key, stored, this.keys);
+    this.entries.set(key, revived);
+    return revived;
   }
 
   private use(key: string, entry: Entry): void {
