@@ -3,7 +3,12 @@ import { decodeIndexBlob, encodeIndexBlob } from '../src/config/presubmit-index/
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
 import { parsePresubmitIndex } from '../src/config/presubmit-index/index-model';
-import { loadRetainedConfig, type RetainedConfig } from '../src/config/presubmit-index/retained-config';
+import { openLoadCache } from '../src/config/load-cache-file';
+import {
+  loadRetainedConfig,
+  retainedMemoCodec,
+  type RetainedConfig,
+} from '../src/config/presubmit-index/retained-config';
 import type { ConfigSource } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
 import type { ProwJobCreator } from '../src/kubernetes/client';
@@ -34,6 +39,8 @@ export interface ActivityDeps {
   metrics?: Metrics;
   /** How often a repository activity heartbeats its progress. */
   heartbeatIntervalMs?: number;
+  /** Where the config's parse cache and load memo are saved for the next start (load-cache-file.ts). */
+  configCacheDir?: string;
 }
 
 /** The config a run validated changed on disk before the run finished; the newer change will follow. */
@@ -64,16 +71,22 @@ export function createActivities(deps: ActivityDeps) {
 
   // Re-parses only the files a change touched (a typical change touches 1–3 of hundreds), and re-checks only
   // the repositories whose jobs those files hold.
+  // Saved after each good load, so that a restarted worker's first load is a reload too.
+  const saved = deps.configCacheDir
+    ? openLoadCache(deps.configCacheDir, retainedMemoCodec, { logger: deps.log })
+    : undefined;
   const parseCache = new ParseCache();
   const loadMemo = new LoadMemo();
   const loadCurrent = async (): Promise<RetainedConfig> => {
     // Released first, so a worker never holds the old config and the one being loaded at once.
     latest = undefined;
+    const persistent = await saved;
     latest = await loadRetainedConfig(deps.configSource, {
-      cache: parseCache,
-      memo: loadMemo,
+      cache: persistent?.cache ?? parseCache,
+      memo: persistent?.memo ?? loadMemo,
       logger: deps.log,
     });
+    void persistent?.save(); // after the load has returned; it logs its own failures
     return latest;
   };
 

@@ -12,6 +12,7 @@ import {
   requestReconcile,
   withdrawWorkerSettings,
 } from '../temporal/controller-client';
+import { defaultCacheDir } from '../config/load-cache-file';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
 import { checkNamespace } from '../temporal/namespace-check';
@@ -131,6 +132,7 @@ async function startAndRun(
     maxConcurrentActivities: options.temporal.maxConcurrentActivities,
     activities: {
       configSource: options.config,
+      configCacheDir: defaultCacheDir(),
       github: repositoryGitHub(
         githubFromOptions(options.github, log.child({ component: 'github' }), metrics),
         workerWriteBudget(options.github),
