@@ -6,6 +6,7 @@ import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
 import { asLoadError, ConfigInternalError, ConfigReadError } from '../errors';
 import { JobBudget } from './job-budget';
 import { eventLoopTurns } from '../event-loop-turns';
+import type { DirListings } from './dir-listings';
 import type { ParseCache } from './parse-cache';
 import type { ConfigProblem } from '../types';
 
@@ -41,6 +42,11 @@ export class ConfigReader {
   private readonly jobBudget = new JobBudget();
 
   constructor(private readonly cache?: ParseCache) {}
+
+  /** Directory listings kept between loads (the parse cache's), if any. */
+  get listings(): DirListings | undefined {
+    return this.cache?.listings;
+  }
 
   /** Records a problem; beyond MAX_LISTED_PROBLEMS only that there were more. */
   add(problem: ConfigProblem): void {

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { ConfigReadError } from '../errors';
+import type { DirListings } from './dir-listings';
 import { decodeConfigText, fsFailure, FileProblemError, readConfigBytes } from './config-file';
 import type { ConfigProblem } from '../types';
 
@@ -56,8 +57,8 @@ async function readIgnoreScope(dir: string, base: string): Promise<IgnoreScope> 
   return { base, rules: ignore().add(text) };
 }
 
-/** Walks a job config directory (V5). Throws ConfigReadError on a transient I/O error. */
-export async function walkJobConfigDir(root: string): Promise<JobConfigWalk> {
+/** Walks a job config directory (V5), with `listings` kept from earlier walks if given. Throws ConfigReadError on a transient I/O error. */
+export async function walkJobConfigDir(root: string, listings?: DirListings): Promise<JobConfigWalk> {
   const files: string[] = [];
   const problems: ConfigProblem[] = [];
   const basenames = new Set<string>();
@@ -71,7 +72,8 @@ export async function walkJobConfigDir(root: string): Promise<JobConfigWalk> {
   const walk = async (dir: string, relative: string, scopes: readonly IgnoreScope[]): Promise<void> => {
     let entries: Dirent[];
     try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
+      // A copy: the listing may be the one `listings` kept, and the walk sorts it.
+      entries = listings ? [...(await listings.list(dir))] : await fs.readdir(dir, { withFileTypes: true });
     } catch (error) {
       const failure = fsFailure('open', dir, error);
       if (failure instanceof ConfigReadError) throw failure;

@@ -4,6 +4,7 @@ import { deserialize, serialize } from 'node:v8';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
+import { DirListings } from './dir-listings';
 import type { DecodedJobConfig } from '../prow/decoded-config';
 import type { FileJobs, JobFileSource } from '../prow/job-config';
 import { packJson, unpackJson } from '../../packed-json';
@@ -43,6 +44,8 @@ export class ParseCache {
   private readonly maxBytes: number;
   /** Entries restored from a saved cache and not yet used: their stored bytes, by content key. */
   private stored = new Map<string, Buffer>();
+  /** Job config directory listings, kept as long as the directories' stats are unchanged. */
+  readonly listings = new DirListings();
   hits = 0;
   misses = 0;
   /** Hits on restored entries. */
@@ -120,6 +123,7 @@ export class ParseCache {
     this.entries = this.used;
     this.used = new Map();
     this.stored = new Map();
+    this.listings.sweep();
     this.files = new Map([...this.usedFiles].filter(([, file]) => file.key !== ''));
     this.usedFiles = new Map();
     this.heldBytes = 0;

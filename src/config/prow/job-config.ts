@@ -128,7 +128,7 @@ export async function readJobConfig(
   let files: string[];
   if (stat.isDirectory()) {
     // Q15: stat follows a root link, and the walk lists the directory it points to.
-    const walk = await walkJobConfigDir(jobConfigPath);
+    const walk = await walkJobConfigDir(jobConfigPath, reader.listings);
     for (const problem of walk.problems) reader.add(problem);
     files = walk.files;
     if (files.length === 0) {
