@@ -32,27 +32,48 @@ const SETTLE_MS = 1_000;
 /** Stats between event loop turns: a scan of a large tree does not hold up the worker's other work. */
 const FILES_PER_TURN = 500;
 
+/** A stat's identity: device, inode, size, modification and change times. */
+interface Signature {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 interface Known {
-  signature: string;
+  signature: Signature;
   settled: boolean;
   digest: string;
 }
 
 interface KnownDir {
-  signature: string;
+  signature: Signature;
   settled: boolean;
   /** Entries in lexical order, `..` names left out. */
   entries: { name: string; isDir: boolean }[];
 }
 
-/** A stat's identity: device, inode, size, modification and change times. */
-function signatureOf(stat: Stats): string {
-  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+function signatureOf(stat: Stats): Signature {
+  return { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs, ctimeMs: stat.ctimeMs };
+}
+
+function sameSignature(a: Signature, stat: Stats): boolean {
+  return (
+    a.mtimeMs === stat.mtimeMs &&
+    a.ctimeMs === stat.ctimeMs &&
+    a.ino === stat.ino &&
+    a.size === stat.size &&
+    a.dev === stat.dev
+  );
 }
 
 export class SourceScanner {
   private known = new Map<string, Known>();
   private knownDirs = new Map<string, KnownDir>();
+  private revision?: string;
+  /** Set when the current scan found anything new: a file or directory changed, added, gone or unreadable. */
+  private changed = false;
   /** Files read and hashed by the latest scan (the others' stat was unchanged). */
   hashed = 0;
   files = 0;
@@ -60,11 +81,13 @@ export class SourceScanner {
   constructor(private readonly source: ConfigSource) {}
 
   async scan(): Promise<{ revision: string; configVersion?: string }> {
-    const hash = createHash('sha256');
     const seen = new Map<string, Known>();
     const seenDirs = new Map<string, KnownDir>();
     this.hashed = 0;
     this.files = 0;
+    this.changed = this.revision === undefined;
+    // Each file's line of the revision's hash; hashed only when something changed since the last scan.
+    const lines: string[] = [];
     let sinceTurn = 0;
     const now = Date.now();
     const add = async (root: string | undefined, label: string): Promise<void> => {
@@ -76,10 +99,12 @@ export class SourceScanner {
           sinceTurn = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }
-        const digest = entry.error
-          ? `unreadable ${entry.error}`
-          : this.digest(entry.path, entry.stat as Stats, seen, now);
-        hash.update(`${label}\0${entry.rel}\0${digest}\n`);
+        let digest: string;
+        if (entry.error) {
+          digest = `unreadable ${entry.error}`;
+          this.changed = true;
+        } else digest = this.digest(entry.path, entry.stat as Stats, seen, now);
+        lines.push(label, entry.rel, digest);
       }
     };
     const { source } = this;
@@ -88,8 +113,15 @@ export class SourceScanner {
     for (const dir of source.supplementalProwConfigDirs ?? []) await add(dir, 'supplemental');
     await add(source.pluginConfigPath, 'plugins');
     for (const dir of source.supplementalPluginConfigDirs ?? []) await add(dir, 'supplemental-plugins');
+    if (seen.size !== this.known.size || seenDirs.size !== this.knownDirs.size) this.changed = true;
     this.known = seen;
     this.knownDirs = seenDirs;
+    if (this.changed || this.revision === undefined) {
+      const hash = createHash('sha256');
+      for (let i = 0; i < lines.length; i += 3)
+        hash.update(`${lines[i]}\0${lines[i + 1]}\0${lines[i + 2]}\n`);
+      this.revision = hash.digest('hex').slice(0, 16);
+    }
     let configVersion: string | undefined;
     try {
       configVersion =
@@ -97,18 +129,19 @@ export class SourceScanner {
     } catch {
       configVersion = undefined;
     }
-    return { revision: hash.digest('hex').slice(0, 16), ...(configVersion ? { configVersion } : {}) };
+    return { revision: this.revision, ...(configVersion ? { configVersion } : {}) };
   }
 
   /** The content hash of a file, from the previous scan when its stat is unchanged; or why it is unreadable. */
   private digest(file: string, stat: Stats, seen: Map<string, Known>, now: number): string {
     this.files++;
-    const signature = signatureOf(stat);
     const previous = this.known.get(file);
-    if (previous && previous.settled && previous.signature === signature) {
+    if (previous && previous.settled && sameSignature(previous.signature, stat)) {
       seen.set(file, previous);
       return previous.digest;
     }
+    this.changed = true;
+    const signature = signatureOf(stat);
     if (stat.size > MAX_CONFIG_FILE_BYTES) return `oversized ${stat.size}`;
     let digest: string;
     try {
@@ -142,9 +175,10 @@ export class SourceScanner {
       return;
     }
     const walk = (dir: string, rel: string, dirStat: Stats): void => {
-      const signature = signatureOf(dirStat);
       let known = this.knownDirs.get(dir);
-      if (!known || !known.settled || known.signature !== signature) {
+      if (!known || !known.settled || !sameSignature(known.signature, dirStat)) {
+        this.changed = true;
+        const signature = signatureOf(dirStat);
         let dirents: Dirent[];
         try {
           dirents = readdirSync(dir, { withFileTypes: true });
@@ -161,7 +195,8 @@ export class SourceScanner {
       }
       seenDirs.set(dir, known);
       for (const entry of known.entries) {
-        const full = path.join(dir, entry.name);
+        // Names from readdir hold no separators or dot segments: joining needs no normalizing.
+        const full = dir.endsWith('/') ? `${dir}${entry.name}` : `${dir}/${entry.name}`;
         const childRel = rel ? `${rel}/${entry.name}` : entry.name;
         let child: Stats;
         try {
