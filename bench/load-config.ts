@@ -4,9 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../src/config/load';
+import { openLoadCache } from '../src/config/load-cache-file';
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
-import { loadRetainedConfig } from '../src/config/presubmit-index/retained-config';
+import { loadRetainedConfig, retainedMemoCodec } from '../src/config/presubmit-index/retained-config';
+import { ConfigWatcher } from '../src/worker/config-watcher';
+import { silentLogger } from '../src/log';
 import { SourceScanner } from '../src/config/files/source-revision';
 import type { ConfigSource } from '../src/config/types';
 import { projectRoot } from '../src/project-root';
@@ -18,12 +21,16 @@ import { copyJobTree } from './support/prow-config-scale';
  * bench/scale.ts does), each figure beside Prow's where Prow has one:
  *
  * - `check-config` as a whole process (compiled CLI), alternating with Prow's loader as a whole process
- *   (PROW_ORACLE=path to test/oracle/prow-config-oracle's binary: one `config.Load` and its index);
- * - a worker's first load in a fresh process (no caches, JIT cold) and a second full load there;
+ *   (PROW_ORACLE=path to test/oracle/prow-config-oracle's binary: one `config.Load` and its index): cold
+ *   (an empty cache directory, as the very first check on a machine) and with the cache the previous check
+ *   saved (load-cache-file.ts: what every later check finds);
+ * - a worker's first load in a fresh process (no caches, JIT cold) and a second full load there, and a
+ *   restarted worker's first load (the cache its previous process saved);
  * - a worker's reload after 1 and 3 files changed (a comment appended to the files holding the most
  *   kubernetes/kubernetes presubmits: the files are decoded again and their repositories re-checked, as for
  *   any edit), timed to the new validated index; Prow reloads everything on any change (its warm full load);
- * - the idle config watcher: CPU per poll of an unchanged tree, as a share of one core at the default 5 s poll;
+ * - the idle config watcher: CPU per poll of an unchanged tree, and the whole process's CPU over 30 s of a
+ *   running watcher (default 5 s poll) with nothing changing, as a share of one core;
  * - peak RSS of each process (the kernel's high-water mark).
  *
  * Usage (compiled): PROW_ORACLE=… node dist/bench/load-config.js [RUNS]   (default 5 runs per figure)
@@ -37,6 +44,7 @@ const PROW_REFERENCE = {
   peakRssMb: 190,
 };
 const POLL_MS = 5_000;
+const IDLE_MS = 30_000;
 
 interface Fixture {
   label: string;
@@ -64,10 +72,12 @@ function out(line: string): void {
 function timeProcess(
   command: string,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): { ms: number; cpuMs: number; rssMb: number; status: number | null } {
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
+    env,
   });
   const last = result.stderr.trim().split('\n').pop() ?? '';
   const [wall, rss, user, sys] = last.split(' ').map(Number);
@@ -123,24 +133,28 @@ async function prowLoads(
 }
 
 /** Child mode: one figure measured in a fresh process, printed as JSON. */
-async function child(kind: string, fixtureJson: string, runs: number): Promise<void> {
+async function child(kind: string, fixtureJson: string, runs: number, cacheDir: string): Promise<void> {
   const fixture = JSON.parse(fixtureJson) as Fixture;
   const { source } = fixture;
   const result: Record<string, unknown> = {};
-  if (kind === 'first-load') {
+  if (kind === 'first-load' || kind === 'restarted-load') {
+    // The worker's way: the cache directory opened, the load, the cache saved (after the index is out).
     let started = performance.now();
     const cpu = process.cpuUsage();
-    const cache = new ParseCache();
-    const memo = new LoadMemo();
+    const { cache, memo, save, restored } = await openLoadCache(cacheDir, retainedMemoCodec);
+    if (restored !== (kind === 'restarted-load')) throw new Error(`${kind}: cache restored: ${restored}`);
     const first = await loadRetainedConfig(source, { cache, memo });
     result.firstMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     result.firstCpuMs = (used.user + used.system) / 1000;
     result.presubmits = Object.values(first.index.repos).reduce((n, l) => n + l.length, 0);
     result.revision = first.index.revision;
-    started = performance.now();
-    await loadConfig(source);
-    result.fullWarmMs = performance.now() - started;
+    await save();
+    if (kind === 'first-load') {
+      started = performance.now();
+      await loadConfig(source);
+      result.fullWarmMs = performance.now() - started;
+    }
   } else if (kind === 'reload') {
     const cache = new ParseCache();
     const memo = new LoadMemo();
@@ -149,6 +163,9 @@ async function child(kind: string, fixtureJson: string, runs: number): Promise<v
       const times: number[] = [];
       const cpuTimes: number[] = [];
       for (let run = 0; run < runs; run++) {
+        // Reloads come seconds apart in a worker: what a reload leaves for after it (packing the changed
+        // repositories' presubmits) is done before the next edit, and not counted in either.
+        await new Promise((resolve) => setTimeout(resolve, 300));
         for (const file of fixture.hot.slice(0, changed)) appendFileSync(file, `# bench edit ${run}\n`);
         const started = performance.now();
         const cpu = process.cpuUsage();
@@ -182,15 +199,35 @@ async function child(kind: string, fixtureJson: string, runs: number): Promise<v
     result.scanCpuMs = cpu;
     result.files = scanner.files;
     result.hashed = scanner.hashed;
+    // A running watcher at the default poll, nothing changing: the whole process's CPU over 30 s.
+    let delivered = 0;
+    const watcher = new ConfigWatcher({
+      source,
+      pollIntervalMs: POLL_MS,
+      notify: () => {
+        delivered++;
+        return Promise.resolve();
+      },
+      log: silentLogger,
+    });
+    watcher.start();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const before = process.cpuUsage();
+    const startedIdle = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const used = process.cpuUsage(before);
+    result.idleShare = (used.user + used.system) / 1000 / (performance.now() - startedIdle);
+    await watcher.stop();
+    if (delivered !== 1) throw new Error(`the idle watcher notified ${delivered} times`);
   }
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   out(JSON.stringify(result));
 }
 
-function runChild(kind: string, fixture: Fixture, runs: number): Record<string, unknown> {
+function runChild(kind: string, fixture: Fixture, runs: number, cacheDir = ''): Record<string, unknown> {
   const result = spawnSync(
     process.execPath,
-    [__filename, '--child', kind, JSON.stringify(fixture), String(runs)],
+    [__filename, '--child', kind, JSON.stringify(fixture), String(runs), cacheDir],
     {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -203,7 +240,12 @@ function runChild(kind: string, fixture: Fixture, runs: number): Record<string, 
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--child')
-    return child(process.argv[3] ?? '', process.argv[4] ?? '{}', Number(process.argv[5] ?? 5));
+    return child(
+      process.argv[3] ?? '',
+      process.argv[4] ?? '{}',
+      Number(process.argv[5] ?? 5),
+      process.argv[6] ?? '',
+    );
   const runs = Number(process.argv[2] ?? 5);
   const base =
     process.env.KUBERNETES_PROW_CONFIG ??
@@ -243,33 +285,46 @@ async function main(): Promise<void> {
         '--plugin-config',
         source.pluginConfigPath as string,
       ];
-      const ours: ReturnType<typeof timeProcess>[] = [];
-      const prow: ReturnType<typeof timeProcess>[] = [];
-      const pairs: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        const a = timeProcess(process.execPath, [cli, ...args]);
-        if (a.status !== 0) throw new Error(`check-config failed on ${fixture.label}`);
-        ours.push(a);
-        if (oracle) {
-          const b = timeProcess(oracle, [source.configPath, source.jobConfigPath as string]);
-          prow.push(b);
-          pairs.push(a.ms / b.ms);
+      // Cold: a new, empty cache directory for every run. Warm: the cache the previous check saved.
+      const warmDir = path.join(workDir, `cache-${fixture.label}`);
+      const cacheEnv = (dir: string): NodeJS.ProcessEnv => ({
+        ...process.env,
+        STATUS_RECONCILER_CACHE_DIR: dir,
+      });
+      timeProcess(process.execPath, [cli, ...args], cacheEnv(warmDir));
+      for (const mode of ['cold', 'warm'] as const) {
+        const ours: ReturnType<typeof timeProcess>[] = [];
+        const prow: ReturnType<typeof timeProcess>[] = [];
+        const pairs: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const dir = mode === 'warm' ? warmDir : mkdtempSync(path.join(workDir, 'cold-'));
+          const a = timeProcess(process.execPath, [cli, ...args], cacheEnv(dir));
+          if (mode === 'cold') rmSync(dir, { recursive: true, force: true });
+          if (a.status !== 0) throw new Error(`check-config failed on ${fixture.label}`);
+          ours.push(a);
+          if (oracle) {
+            const b = timeProcess(oracle, [source.configPath, source.jobConfigPath as string]);
+            prow.push(b);
+            pairs.push(a.ms / b.ms);
+          }
         }
+        const prowCheck = oracle
+          ? median(prow.map((p) => p.ms))
+          : fixture.label === '1×'
+            ? PROW_REFERENCE.checkConfigMs
+            : NaN;
+        out(
+          `check-config, whole process, ${mode === 'cold' ? 'cold (empty cache)' : 'with the saved cache'}: ${ms(median(ours.map((o) => o.ms)))} (CPU ${ms(median(ours.map((o) => o.cpuMs)))}; peak RSS ${median(ours.map((o) => o.rssMb)).toFixed(0)} MB)` +
+            (Number.isFinite(prowCheck)
+              ? `; Prow ${ms(prowCheck)}${oracle ? ` (CPU ${ms(median(prow.map((p) => p.cpuMs)))}; peak RSS ${median(prow.map((p) => p.rssMb)).toFixed(0)} MB)` : ''}; ratio ${oracle ? `${median(pairs).toFixed(2)}× (pairwise median)` : ratio(median(ours.map((o) => o.ms)), prowCheck)}`
+              : ''),
+        );
       }
-      const prowCheck = oracle
-        ? median(prow.map((p) => p.ms))
-        : fixture.label === '1×'
-          ? PROW_REFERENCE.checkConfigMs
-          : NaN;
-      out(
-        `check-config, whole process: ${ms(median(ours.map((o) => o.ms)))} (CPU ${ms(median(ours.map((o) => o.cpuMs)))}; peak RSS ${median(ours.map((o) => o.rssMb)).toFixed(0)} MB)` +
-          (Number.isFinite(prowCheck)
-            ? `; Prow ${ms(prowCheck)}${oracle ? ` (CPU ${ms(median(prow.map((p) => p.cpuMs)))}; peak RSS ${median(prow.map((p) => p.rssMb)).toFixed(0)} MB)` : ''}; ratio ${oracle ? `${median(pairs).toFixed(2)}× (pairwise median)` : ratio(median(ours.map((o) => o.ms)), prowCheck)}`
-            : ''),
-      );
 
       const prowLoad = oracle ? await prowLoads(oracle, source, runs) : undefined;
-      const first = runChild('first-load', fixture, runs);
+      const workerCache = mkdtempSync(path.join(workDir, 'worker-cache-'));
+      const first = runChild('first-load', fixture, runs, workerCache);
+      const restarted = runChild('restarted-load', fixture, runs, workerCache);
       const prowFirst = prowLoad?.first ?? (fixture.label === '1×' ? PROW_REFERENCE.firstLoadMs : NaN);
       const prowWarm = prowLoad
         ? median(prowLoad.warm)
@@ -284,7 +339,11 @@ async function main(): Promise<void> {
           ` (${String(first.presubmits)} presubmits, revision ${String(first.revision)}; peak RSS ${(first.peakRssMb as number).toFixed(0)} MB)`,
       );
       out(
-        `second full load there (no cache, as check-config): ${ms(first.fullWarmMs as number)}` +
+        `restarted worker's first load (the cache its previous process saved): ${ms(restarted.firstMs as number)} (CPU ${ms(restarted.firstCpuMs as number)}; revision ${String(restarted.revision)}; peak RSS ${(restarted.peakRssMb as number).toFixed(0)} MB)`,
+      );
+      if (restarted.revision !== first.revision) throw new Error('the restarted load gave another revision');
+      out(
+        `second full load there (no cache): ${ms(first.fullWarmMs as number)}` +
           (Number.isFinite(prowWarm) ? `; Prow's warm load ${ms(prowWarm)}` : ''),
       );
 
@@ -305,7 +364,7 @@ async function main(): Promise<void> {
       const watcher = runChild('watcher', fixture, runs);
       const scan = median(watcher.scanCpuMs as number[]);
       out(
-        `idle watcher: ${scan.toFixed(1)} ms CPU per poll of ${String(watcher.files)} files (${String(watcher.hashed)} hashed) = ${((100 * scan) / POLL_MS).toFixed(2)}% of a core at a ${POLL_MS / 1000} s poll`,
+        `idle watcher: ${scan.toFixed(1)} ms CPU per poll of ${String(watcher.files)} files (${String(watcher.hashed)} hashed) = ${((100 * scan) / POLL_MS).toFixed(2)}% of a core at a ${POLL_MS / 1000} s poll; measured over ${IDLE_MS / 1000} s of a running watcher: ${(100 * (watcher.idleShare as number)).toFixed(2)}% of a core`,
       );
     }
   } finally {
