@@ -25,7 +25,8 @@ import { LoadMemo, type MemoCodec, type StoredMemo } from './load-memo';
  */
 
 const MAGIC = Buffer.from('SR-LOAD-CACHE-1\n');
-const FILE_NAME = 'config-load-cache.bin';
+/** One file per kind of memo output (`kind`): a worker's and check-config's keep different things. */
+const fileName = (kind: string): string => `config-load-cache.${kind}.bin`;
 
 /** Saved files larger than this are not written (a config far beyond ten times the Kubernetes one). */
 export const MAX_CACHE_FILE_BYTES = 256 * 1024 * 1024;
@@ -99,11 +100,11 @@ export interface PersistentLoadCache {
 export async function openLoadCache(
   dir: string,
   codec: MemoCodec,
-  options: { logger?: Logger; version?: string } = {},
+  options: { logger?: Logger; version?: string; kind?: string } = {},
 ): Promise<PersistentLoadCache> {
   const logger = options.logger ?? silentLogger;
   const version = options.version ?? codeVersion();
-  const file = path.join(dir, FILE_NAME);
+  const file = path.join(dir, fileName(options.kind ?? 'worker'));
   const cache = new ParseCache();
   const memo = new LoadMemo();
   const body = await readBody(file, version, logger);

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { checkConfig } from '../../src/config/check-config';
 import { loadConfig } from '../../src/config/load';
 import { codeVersion, defaultCacheDir, openLoadCache } from '../../src/config/load-cache-file';
 import {
@@ -16,7 +17,7 @@ import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './co
  * version or not a cache file at all is ignored, and a saved entry is only ever used for its own bytes.
  */
 
-const CACHE_FILE = 'config-load-cache.bin';
+const CACHE_FILE = 'config-load-cache.worker.bin';
 
 function jobFile(repo: string, ...names: string[]): string {
   return `presubmits:\n  ${repo}:\n${names.map((n) => validJob(n)).join('')}`;
@@ -151,6 +152,20 @@ describe('the saved load cache', () => {
     await expect(load.catch((e: { problems: unknown }) => e.problems)).resolves.toEqual(
       await loadConfig(source).catch((e: { problems: unknown }) => e.problems),
     );
+  });
+
+  it('gives check-config the summary of a load without a cache, first and after a change', async () => {
+    const { tree, dir, source } = fresh();
+    const expectSameCheck = async (): Promise<void> =>
+      expect(await checkConfig(source, { cacheDir: dir })).toEqual(await checkConfig(source));
+    await expectSameCheck(); // cold: the cache is written
+    await expectSameCheck(); // from the cache
+    tree.write({ 'jobs/c.yaml': jobFile('org/c', 'c-1') });
+    await expectSameCheck();
+    tree.write({ 'jobs/c.yaml': 'presubmits:\n  org/c:\n  - name: c-1\n' }); // invalid: no spec
+    const failed = await checkConfig(source, { cacheDir: dir });
+    expect(failed.ok).toBe(false);
+    expect(failed).toEqual(await checkConfig(source));
   });
 
   it('has a version that changes with the code’s and a directory that can be turned off', () => {

@@ -137,7 +137,8 @@ export class ParseCache {
   /** What `restore` needs to rebuild this cache as the latest load left it (call after `sweep`). */
   exportState(): StoredParseCache {
     const entries: [string, Buffer][] = [];
-    for (const [key, entry] of this.entries) entries.push([key, (entry.stored ??= store(entry.parsed))]);
+    for (const [key, entry] of this.entries)
+      entries.push([key, (entry.stored ??= store(entry.parsed, entry.heldBytes === 0))]);
     return { files: [...this.files], entries };
   }
 
@@ -198,11 +199,22 @@ interface StoredEntry {
   value: Record<string, unknown> | undefined;
   problems: ParsedDocument['problems'];
   jobs?: Buffer;
+  /** Whether `jobs` is deflated. */
+  compressed?: boolean;
 }
 
-function store(parsed: ParsedDocument): Buffer {
+/**
+ * An entry's stored bytes. A job file's jobs are serialized apart, compressed when the cache keeps them
+ * compressed too (past its byte budget), so a restored cache holds about what the one it was saved from
+ * held; within the budget, compressing would cost a cold load more than it saves.
+ */
+function store(parsed: ParsedDocument, compress: boolean): Buffer {
   const stored: StoredEntry = { value: parsed.value, problems: parsed.problems };
-  if (parsed.jobs) stored.jobs = deflateRawSync(serialize(parsed.jobs.jobs()), { level: 1 });
+  if (parsed.jobs) {
+    const jobs = serialize(parsed.jobs.jobs());
+    stored.jobs = compress ? deflateRawSync(jobs, { level: 1 }) : jobs;
+    stored.compressed = compress;
+  }
   return serialize(stored);
 }
 
@@ -213,20 +225,20 @@ function revive(key: string, bytes: Buffer, keys: WeakMap<object, string>): Entr
     value: deepFreeze(stored.value),
     problems: deepFreeze(stored.problems),
   };
-  if (stored.jobs) parsed.jobs = storedJobs(contentName(key), stored.jobs);
+  if (stored.jobs) parsed.jobs = storedJobs(contentName(key), stored.jobs, stored.compressed === true);
   if (parsed.value) keys.set(parsed.value, key);
   return { parsed, heldBytes: 0, stored: bytes };
 }
 
 /** A restored job file's jobs, decoded when first asked and kept weakly (as packedJobs's). */
-function storedJobs(key: string, bytes: Buffer): JobFileSource {
+function storedJobs(key: string, bytes: Buffer, compressed: boolean): JobFileSource {
   let unpacked: WeakRef<FileJobs> | undefined;
   return {
     key,
     jobs() {
       let out = unpacked?.deref();
       if (!out) {
-        out = deepFreeze(deserialize(inflateRawSync(bytes)) as FileJobs);
+        out = deepFreeze(deserialize(compressed ? inflateRawSync(bytes) : bytes) as FileJobs);
         unpacked = new WeakRef(out);
       }
       return out;

@@ -150,17 +150,29 @@ function indexFrom(
   kept: ReadonlyMap<string, RetainedRepo>,
   configVersion: string | undefined,
 ): PresubmitIndex {
-  const hash = createHash('sha256');
   const repos: Record<string, IndexedPresubmit[]> = {};
-  const names = [...kept.keys()].sort();
+  for (const repo of [...kept.keys()].sort()) repos[repo] = (kept.get(repo) as RetainedRepo).indexed;
+  const index: PresubmitIndex = { revision: revisionFrom(kept), repos };
+  if (configVersion) index.configVersion = configVersion;
+  return index;
+}
+
+/**
+ * The index revision (buildPresubmitIndex's) from each repository's canonical JSON: the hash of the
+ * canonical JSON of the whole index (repositories sorted), assembled from the parts.
+ */
+export function revisionFrom(parts: ReadonlyMap<string, { canonical: string }>): string {
+  const hash = createHash('sha256');
   hash.update('{');
-  names.forEach((repo, i) => {
-    const part = kept.get(repo) as RetainedRepo;
-    repos[repo] = part.indexed;
+  [...parts.keys()].sort().forEach((repo, i) => {
+    const part = parts.get(repo) as { canonical: string };
     hash.update(`${i > 0 ? ',' : ''}${JSON.stringify(repo)}:${part.canonical}`);
   });
   hash.update('}');
-  const index: PresubmitIndex = { revision: hash.digest('hex').slice(0, REVISION_HEX_CHARS), repos };
-  if (configVersion) index.configVersion = configVersion;
-  return index;
+  return hash.digest('hex').slice(0, REVISION_HEX_CHARS);
+}
+
+/** A repository's part of the canonical JSON of the index (what indexRepo computes, without turns). */
+export function canonicalPart(presubmits: readonly Presubmit[]): string {
+  return `[${presubmits.map((p) => canonicalJson(indexedPresubmit(p))).join(',')}]`;
 }
