@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { checkConfig } from '../../src/config/check-config';
+import { projectRoot } from '../../src/project-root';
+import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';
+
+/**
+ * A load that decodes many files decodes every other one past the first 16 on a helper thread
+ * (config-reader.ts). The thread runs compiled code only, so this runs the compiled `check-config` (Jest's
+ * global setup compiles the project) and compares it with the load in this process, where every file is
+ * decoded in place: the same summary for a valid config, the same problems in the same order for an
+ * invalid one, with and without the saved cache.
+ */
+
+const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+
+function manyFiles(broken: number[] = []): ConfigTree {
+  const entries: Record<string, string> = { 'prow/config.yaml': MINIMAL_PROW_CONFIG };
+  for (let i = 0; i < 48; i++) {
+    const name = `jobs/f${String(i).padStart(2, '0')}.yaml`;
+    entries[name] = broken.includes(i)
+      ? `presubmits:\n  org/r${i % 5}:\n  - name: job-${i}\n    always_run: sometimes\n`
+      : `presubmits:\n  org/r${i % 5}:\n${validJob(`job-${i}`)}${validJob(`job-${i}-b`)}`;
+  }
+  return configTree(entries);
+}
+
+function compiledCheck(tree: ConfigTree, cacheDir: string): unknown {
+  const source = tree.source();
+  const result = spawnSync(
+    process.execPath,
+    [
+      cli,
+      'check-config',
+      '--config-path',
+      source.configPath,
+      '--job-config-path',
+      tree.path('jobs'),
+      '-o',
+      'json',
+    ],
+    { encoding: 'utf8', env: { ...process.env, STATUS_RECONCILER_CACHE_DIR: cacheDir } },
+  );
+  return JSON.parse(result.stdout) as unknown;
+}
+
+describe('decoding on the helper thread', () => {
+  const trees: ConfigTree[] = [];
+  afterAll(() => trees.forEach((t) => t.remove()));
+
+  it.each([
+    ['a valid config', []],
+    ['problems in files decoded on either thread', [3, 20, 21, 33]],
+  ])('gives what decoding in place gives: %s', async (_label, broken) => {
+    const tree = manyFiles(broken);
+    trees.push(tree);
+    const inPlace = await checkConfig(tree.source());
+    const expected = inPlace.ok
+      ? {
+          ok: true,
+          revision: inPlace.revision,
+          presubmits: inPlace.presubmits,
+          repositories: inPlace.repositories,
+        }
+      : { ok: false, errors: inPlace.errors };
+    expect(inPlace.ok).toBe(broken.length === 0);
+    expect(compiledCheck(tree, 'off')).toEqual(expected);
+    expect(compiledCheck(tree, tree.path('cache'))).toEqual(expected); // cold: the cache is written
+    expect(compiledCheck(tree, tree.path('cache'))).toEqual(expected); // from the cache
+  });
+});
