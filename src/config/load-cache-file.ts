@@ -89,7 +89,7 @@ export interface PersistentLoadCache {
   memo: LoadMemo;
   /** Whether a saved cache was found and restored. */
   restored: boolean;
-  /** Saves the state of the last successful load; failures are logged, never thrown. */
+  /** Saves the state of the last successful load; a failure is logged (once), never thrown. */
   save(): Promise<void>;
 }
 
@@ -113,15 +113,19 @@ export async function openLoadCache(
     memo.restore(body.memo, codec);
   }
   let saving: Promise<void> | undefined;
+  // A directory that cannot be written (a read-only file system) is not tried again after one warning.
+  let writable = true;
   return {
     cache,
     memo,
     restored: body !== undefined,
     save() {
       // One save at a time; a save asked for during one writes the state as it is after it.
-      const next = (saving ?? Promise.resolve()).then(() =>
-        writeBody(file, { version, parse: cache.exportState(), memo: memo.exportState(codec) }, logger),
-      );
+      const next = (saving ?? Promise.resolve()).then(async () => {
+        if (!writable) return;
+        const body = { version, parse: cache.exportState(), memo: memo.exportState(codec) };
+        writable = await writeBody(file, body, logger);
+      });
       saving = next;
       return next;
     },
@@ -185,12 +189,12 @@ function isBody(value: unknown): value is Body {
 }
 
 /** Writes the file whole and renames it into place, so a reader never sees half of one. */
-async function writeBody(file: string, body: Body, logger: Logger): Promise<void> {
+async function writeBody(file: string, body: Body, logger: Logger): Promise<boolean> {
   try {
     const serialized = serialize(body);
     if (serialized.length > MAX_CACHE_FILE_BYTES) {
       logger.info('config load cache not saved: too large', { file, bytes: serialized.length });
-      return;
+      return true;
     }
     const header = Buffer.alloc(36);
     header.writeUInt32BE(serialized.length, 0);
@@ -199,7 +203,9 @@ async function writeBody(file: string, body: Body, logger: Logger): Promise<void
     const temporary = `${file}.${process.pid}.tmp`;
     await fs.writeFile(temporary, Buffer.concat([MAGIC, header, serialized]));
     await fs.rename(temporary, file);
+    return true;
   } catch (error) {
-    logger.warn('config load cache not saved', { file, error });
+    logger.warn('config load cache not saved; not tried again by this process', { file, error });
+    return false;
   }
 }
