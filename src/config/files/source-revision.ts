@@ -51,7 +51,8 @@ interface KnownDir {
   signature: Signature;
   settled: boolean;
   /** Entries in lexical order, `..` names left out. */
-  entries: { name: string; isDir: boolean }[];
+  /** `full`: the entry's path (the directory's joined with its name). */
+  entries: { name: string; isDir: boolean; full: string }[];
 }
 
 function signatureOf(stat: Stats): Signature {
@@ -188,15 +189,19 @@ export class SourceScanner {
         }
         const entries = dirents
           .filter((d) => !d.name.startsWith('..'))
-          .map((d) => ({ name: d.name, isDir: d.isDirectory() }))
+          // Names from readdir hold no separators or dot segments: joining needs no normalizing.
+          .map((d) => ({
+            name: d.name,
+            isDir: d.isDirectory(),
+            full: dir.endsWith('/') ? `${dir}${d.name}` : `${dir}/${d.name}`,
+          }))
           .sort((a, b) => (a.name < b.name ? -1 : 1));
         const settled = dirStat.mtimeMs < now - SETTLE_MS && dirStat.ctimeMs < now - SETTLE_MS;
         known = { signature, settled, entries };
       }
       seenDirs.set(dir, known);
       for (const entry of known.entries) {
-        // Names from readdir hold no separators or dot segments: joining needs no normalizing.
-        const full = dir.endsWith('/') ? `${dir}${entry.name}` : `${dir}/${entry.name}`;
+        const full = entry.full;
         const childRel = rel ? `${rel}/${entry.name}` : entry.name;
         let child: Stats;
         try {
