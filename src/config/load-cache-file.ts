@@ -20,8 +20,10 @@ import { LoadMemo, type MemoCodec, type StoredMemo } from './load-memo';
  * missing, truncated, corrupt or from another version is ignored (and replaced after the next load): the
  * load then decodes and checks everything, as without a cache. Only successful loads are saved.
  *
- * Layout: MAGIC, the body's length (u32, big-endian), the body's SHA-256 (32 bytes), the body:
- * v8.serialize({ version, parse, memo }).
+ * Layout: MAGIC, the body's length (u32, big-endian), the body's SHA-256 (32 bytes), the body: the head's
+ * length (u32), the head (v8.serialize of the version, the files, and each entry's and list's key and
+ * stored length), then the stored bytes, one after another. They are written piece by piece and read back
+ * as views of the file's bytes, so neither a save nor a restore copies them all again.
  */
 
 const MAGIC = Buffer.from('SR-LOAD-CACHE-1\n');
@@ -148,7 +150,7 @@ async function readBody(file: string, version: string, logger: Logger): Promise<
   }
   let body: Body;
   try {
-    body = deserialize(bytes.subarray(MAGIC.length + 36)) as Body;
+    body = decodeBody(bytes.subarray(MAGIC.length + 36));
   } catch (error) {
     logger.warn('config load cache ignored', { file, reason: `cannot be decoded: ${String(error)}` });
     return undefined;
@@ -188,20 +190,95 @@ function isBody(value: unknown): value is Body {
   );
 }
 
+interface Head {
+  version: string;
+  files: StoredParseCache['files'];
+  /** Each entry's key and stored length, in the order of the stored bytes. */
+  entries: [string, number][];
+  settings: string | undefined;
+  /** Each list's name, key and stored length (-1: none), after the entries' bytes. */
+  lists: [string, string, number][];
+}
+
+function u32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(value, 0);
+  return out;
+}
+
+/** The body as pieces to write one after another. */
+function encodeBody(body: Body): Buffer[] {
+  const blobs: Buffer[] = [];
+  const head: Head = {
+    version: body.version,
+    files: body.parse.files,
+    entries: body.parse.entries.map(([key, bytes]) => (blobs.push(bytes), [key, bytes.length])),
+    settings: body.memo.settings,
+    lists: body.memo.lists.map(([name, key, bytes]) => {
+      if (bytes) blobs.push(bytes);
+      return [name, key, bytes ? bytes.length : -1];
+    }),
+  };
+  const headBytes = serialize(head);
+  return [u32(headBytes.length), headBytes, ...blobs];
+}
+
+/** The body from its bytes (checked already), its stored bytes as views of them. */
+function decodeBody(bytes: Buffer): Body {
+  const headLength = bytes.readUInt32BE(0);
+  const head = deserialize(bytes.subarray(4, 4 + headLength)) as Head;
+  let offset = 4 + headLength;
+  const take = (length: number): Buffer => {
+    if (offset + length > bytes.length) throw new Error('stored bytes past the end of the body');
+    const out = bytes.subarray(offset, offset + length);
+    offset += length;
+    return out;
+  };
+  const entries = head.entries.map(([key, length]): [string, Buffer] => [key, take(length)]);
+  const lists = head.lists.map(([name, key, length]): [string, string, Buffer | undefined] => [
+    name,
+    key,
+    length < 0 ? undefined : take(length),
+  ]);
+  return {
+    version: head.version,
+    parse: { files: head.files, entries },
+    memo: { settings: head.settings, lists },
+  };
+}
+
 /** Writes the file whole and renames it into place, so a reader never sees half of one. */
 async function writeBody(file: string, body: Body, logger: Logger): Promise<boolean> {
   try {
-    const serialized = serialize(body);
-    if (serialized.length > MAX_CACHE_FILE_BYTES) {
-      logger.info('config load cache not saved: too large', { file, bytes: serialized.length });
+    const pieces = encodeBody(body);
+    const hash = createHash('sha256');
+    let length = 0;
+    for (const piece of pieces) {
+      hash.update(piece);
+      length += piece.length;
+    }
+    if (length > MAX_CACHE_FILE_BYTES) {
+      logger.info('config load cache not saved: too large', { file, bytes: length });
       return true;
     }
     const header = Buffer.alloc(36);
-    header.writeUInt32BE(serialized.length, 0);
-    createHash('sha256').update(serialized).digest().copy(header, 4);
+    header.writeUInt32BE(length, 0);
+    hash.digest().copy(header, 4);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(temporary, Buffer.concat([MAGIC, header, serialized]));
+    const handle = await fs.open(temporary, 'w');
+    try {
+      const all = [MAGIC, header, ...pieces];
+      for (let i = 0; i < all.length; i += WRITE_BATCH) {
+        const batch = all.slice(i, i + WRITE_BATCH);
+        const { bytesWritten } = await handle.writev(batch);
+        const expected = batch.reduce((n, piece) => n + piece.length, 0);
+        // A short write leaves a file the next reader refuses (truncated); say so now.
+        if (bytesWritten !== expected) throw new Error(`short write: ${bytesWritten} of ${expected} bytes`);
+      }
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temporary, file);
     return true;
   } catch (error) {
@@ -209,3 +286,6 @@ async function writeBody(file: string, body: Body, logger: Logger): Promise<bool
     return false;
   }
 }
+
+/** Pieces per writev call (below the system's IOV_MAX). */
+const WRITE_BATCH = 256;
