@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { checkConfig } from '../../src/config/check-config';
 import { projectRoot } from '../../src/project-root';
+import type { ConfigSource } from '../../src/config/types';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';
 
 /**
@@ -15,7 +16,10 @@ import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './co
 const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 
 function manyFiles(broken: number[] = []): ConfigTree {
-  const entries: Record<string, string> = { 'prow/config.yaml': MINIMAL_PROW_CONFIG };
+  const entries: Record<string, string> = {
+    'prow/config.yaml': MINIMAL_PROW_CONFIG,
+    'prow/plugins.yaml': 'plugins: {}\n',
+  };
   for (let i = 0; i < 48; i++) {
     const name = `jobs/f${String(i).padStart(2, '0')}.yaml`;
     entries[name] = broken.includes(i)
@@ -25,8 +29,11 @@ function manyFiles(broken: number[] = []): ConfigTree {
   return configTree(entries);
 }
 
+const sourceOf = (tree: ConfigTree): ConfigSource =>
+  tree.source({ pluginConfigPath: tree.path('prow/plugins.yaml') });
+
 function compiledCheck(tree: ConfigTree, cacheDir: string): unknown {
-  const source = tree.source();
+  const source = sourceOf(tree);
   const result = spawnSync(
     process.execPath,
     [
@@ -36,6 +43,8 @@ function compiledCheck(tree: ConfigTree, cacheDir: string): unknown {
       source.configPath,
       '--job-config-path',
       tree.path('jobs'),
+      '--plugin-config',
+      tree.path('prow/plugins.yaml'),
       '-o',
       'json',
     ],
@@ -54,7 +63,7 @@ describe('decoding on the helper thread', () => {
   ])('gives what decoding in place gives: %s', async (_label, broken) => {
     const tree = manyFiles(broken);
     trees.push(tree);
-    const inPlace = await checkConfig(tree.source());
+    const inPlace = await checkConfig(sourceOf(tree));
     const expected = inPlace.ok
       ? {
           ok: true,
