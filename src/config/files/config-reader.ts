@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
-import { decodeThread, helperThread, OFF_THREAD_BYTES } from './decode-thread';
+import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
 import { asLoadError, ConfigInternalError, ConfigReadError } from '../errors';
 import { JobBudget } from './job-budget';
 import { eventLoopTurns } from '../event-loop-turns';
@@ -12,20 +12,6 @@ import type { ConfigProblem } from '../types';
 
 /** Files read ahead of the one being decoded: enough to hide read latency, few enough to bound memory. */
 const READ_AHEAD = 16;
-/**
- * A load decodes its first files to decode on this thread alone (a reload's few changed files never wait
- * for the helper thread to start); past them, every other one on the helper thread.
- */
-const HELPER_AFTER = 16;
-
-/** A file read: its bytes (when it was read whole), and `take`, which records what the read found. */
-interface Read {
-  bytes?: Buffer;
-  /** The bytes, or the document the parse cache knew; a problem is recorded when called (in file order). */
-  take(): Buffer | ParsedDocument | undefined;
-  /** The file being decoded on the helper thread. */
-  decoded?: Promise<ParsedDocument>;
-}
 
 /**
  * The most problems one load lists. A hostile file can hold one problem per few bytes (a list of 100,000
@@ -132,36 +118,27 @@ export class ConfigReader {
     options: DocumentOptions,
     use: (file: string, doc: ParsedDocument | undefined) => void,
   ): Promise<void> {
-    const reads: (Promise<Read> | undefined)[] = [];
+    const reads: (Promise<() => Buffer | ParsedDocument | undefined> | undefined)[] = [];
     let nextRead = 0;
-    let unknown = 0;
     const readAhead = (): void => {
       if (nextRead >= files.length) return;
       const file = files[nextRead] as string;
       // A file the parse cache knows unchanged (same stat) is not read again.
       const known = this.cache?.unchanged(file, kind);
-      // Past the first HELPER_AFTER files to decode (a cold load, not a reload), every other one is decoded
-      // on the helper thread while this thread decodes the rest.
-      const helped = !known && ++unknown > HELPER_AFTER && unknown % 2 === 0 && helperThread.available;
       // Reads finish in any order; what they found is recorded in the files' order, when taken below.
-      reads[nextRead++] = known
-        ? Promise.resolve({ take: () => known })
-        : this.deferredBytes(file, options).then((read) => (helped ? this.helped(file, kind, read) : read));
+      reads[nextRead++] = known ? Promise.resolve(() => known) : this.deferredBytes(file, options);
     };
     for (let i = 0; i < READ_AHEAD; i++) readAhead();
     const turn = eventLoopTurns();
     for (let i = 0; i < files.length; i++) {
-      const read = await reads[i];
-      const bytes = read?.take();
+      const bytes = (await reads[i])?.();
       reads[i] = undefined;
       readAhead();
       const file = files[i] as string;
       const doc =
         bytes && !Buffer.isBuffer(bytes)
           ? this.accept(file, bytes, options, kind)
-          : bytes && read?.decoded
-            ? await this.decodedElsewhere(file, bytes, kind, options, read.decoded)
-            : bytes && (await this.decodeLarge(file, bytes, kind, options));
+          : bytes && (await this.decodeLarge(file, bytes, kind, options));
       this.current = file;
       try {
         use(file, doc);
@@ -172,65 +149,31 @@ export class ConfigReader {
     }
   }
 
-  /** Starts decoding a read file on the helper thread when `helped` (and the cache does not hold it). */
-  private helped(file: string, kind: DocumentKind, read: Read): Read {
-    const { bytes } = read;
-    if (!bytes || bytes.length >= OFF_THREAD_BYTES || this.cache?.holds(bytes, kind)) return read;
-    const decoded = helperThread.decode(file, bytes, kind);
-    decoded.catch(() => undefined); // awaited in the files' order (decodedElsewhere)
-    return { ...read, decoded };
-  }
-
-  /** A file decoded on the helper thread, through the parse cache; its problems recorded as decode's. */
-  private async decodedElsewhere(
-    file: string,
-    bytes: Buffer,
-    kind: DocumentKind,
-    options: DocumentOptions,
-    decoded: Promise<ParsedDocument>,
-  ): Promise<ParsedDocument | undefined> {
-    this.current = file;
-    let parsed: ParsedDocument;
-    try {
-      const result = await decoded;
-      parsed = this.cache ? this.cache.parse(file, bytes, kind, result) : result;
-    } catch (error) {
-      if (error instanceof FileProblemError) this.fail(error);
-      else throw asLoadError(file, error); // a decoder defect: fail closed, naming the file
-      return undefined;
-    }
-    return this.accept(file, parsed, options, kind);
-  }
-
   private async bytes(file: string, options: DocumentOptions): Promise<Buffer | undefined> {
-    return (await this.deferredBytes(file, options)).take() as Buffer | undefined;
+    return (await this.deferredBytes(file, options))();
   }
 
   /**
    * Reads a file; the result is a function that records what the read found (a problem, or the bytes) when
    * called, so that concurrent reads report their problems in the files' order, not in the order they end.
    */
-  private async deferredBytes(file: string, options: DocumentOptions): Promise<Read> {
+  private async deferredBytes(file: string, options: DocumentOptions): Promise<() => Buffer | undefined> {
     try {
       const bytes = await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
         // Prow loads an empty file as an empty config; a required file that is empty is more likely a
         // truncated or missing mount, so the port refuses it (fail closed).
-        return {
-          take: () => {
-            this.add({ file, message: `${file} is empty` });
-            return undefined;
-          },
+        return () => {
+          this.add({ file, message: `${file} is empty` });
+          return undefined;
         };
       }
-      return { bytes, take: () => bytes };
+      return () => bytes;
     } catch (error) {
-      return {
-        take: () => {
-          this.current = file;
-          this.fail(error);
-          return undefined;
-        },
+      return () => {
+        this.current = file;
+        this.fail(error);
+        return undefined;
       };
     }
   }

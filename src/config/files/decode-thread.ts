@@ -128,9 +128,3 @@ class DecodeThread {
 
 /** The process's decode thread, started on first use. */
 export const decodeThread = new DecodeThread();
-
-/**
- * A second thread that decodes every other small file of a load that decodes many (a cold load: the first
- * after a start without a saved cache), so that both cores decode (config-reader.ts).
- */
-export const helperThread = new DecodeThread();

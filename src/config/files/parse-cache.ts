@@ -82,27 +82,19 @@ export class ParseCache {
     return undefined;
   }
 
-  /**
-   * The decoded document for `bytes`, from the cache or freshly decoded; `decoded` is what decoding them
-   * gave elsewhere (the decode thread), used on a miss instead of decoding them here.
-   */
-  parse(path: string, bytes: Uint8Array, kind: DocumentKind, decoded?: ParsedDocument): ParsedDocument {
-    const key = contentKey(bytes, kind);
+  /** The decoded document for `bytes`, from the cache or freshly decoded. */
+  parse(path: string, bytes: Uint8Array, kind: DocumentKind): ParsedDocument {
+    const key = `${kind}:${createHash('sha256').update(bytes).digest('hex')}`;
     const file = this.usedFiles.get(`${kind}\0${path}`);
     if (file && file.key === '') file.key = key;
     let entry = this.lookup(key);
     if (entry) this.hits++;
     else {
       this.misses++;
-      entry = this.decode(key, path, bytes, kind, decoded);
+      entry = this.decode(key, path, bytes, kind);
     }
     this.use(key, entry);
     return entry.parsed;
-  }
-
-  /** Whether `parse` would find `bytes` decoded already. */
-  holds(bytes: Uint8Array, kind: DocumentKind): boolean {
-    return this.lookup(contentKey(bytes, kind)) !== undefined;
   }
 
   private lookup(key: string): Entry | undefined {
@@ -156,14 +148,8 @@ export class ParseCache {
     this.stored = new Map(state.entries);
   }
 
-  private decode(
-    key: string,
-    path: string,
-    bytes: Uint8Array,
-    kind: DocumentKind,
-    decoded?: ParsedDocument,
-  ): Entry {
-    const parsed = decoded ?? parseConfigText(decodeConfigText(path, bytes), kind);
+  private decode(key: string, path: string, bytes: Uint8Array, kind: DocumentKind): Entry {
+    const parsed = parseConfigText(decodeConfigText(path, bytes), kind);
     if (kind !== 'job' || !parsed.value) {
       deepFreeze(parsed);
       if (parsed.value) this.keys.set(parsed.value, key);
@@ -190,10 +176,6 @@ export class ParseCache {
       heldBytes: hold ? bytes.length : 0,
     };
   }
-}
-
-function contentKey(bytes: Uint8Array, kind: DocumentKind): string {
-  return `${kind}:${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
 /**

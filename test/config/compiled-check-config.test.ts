@@ -6,11 +6,10 @@ import type { ConfigSource } from '../../src/config/types';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';
 
 /**
- * A load that decodes many files decodes every other one past the first 16 on a helper thread
- * (config-reader.ts). The thread runs compiled code only, so this runs the compiled `check-config` (Jest's
- * global setup compiles the project) and compares it with the load in this process, where every file is
- * decoded in place: the same summary for a valid config, the same problems in the same order for an
- * invalid one, with and without the saved cache.
+ * The compiled `check-config` (Jest's global setup compiles the project), with and without the cache it
+ * saves (load-cache-file.ts), gives what the load in this process gives: the same summary for a valid
+ * config, the same problems in the same order for an invalid one. Large files are decoded on the decode
+ * thread only in compiled code, so this is also where the CLI's whole path runs as shipped.
  */
 
 const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -53,14 +52,14 @@ function compiledCheck(tree: ConfigTree, cacheDir: string): unknown {
   return JSON.parse(result.stdout) as unknown;
 }
 
-describe('decoding on the helper thread', () => {
+describe('the compiled check-config', () => {
   const trees: ConfigTree[] = [];
   afterAll(() => trees.forEach((t) => t.remove()));
 
   it.each([
     ['a valid config', []],
-    ['problems in files decoded on either thread', [3, 20, 21, 33]],
-  ])('gives what decoding in place gives: %s', async (_label, broken) => {
+    ['problems in several files', [3, 20, 21, 33]],
+  ])('gives what the load in this process gives: %s', async (_label, broken) => {
     const tree = manyFiles(broken);
     trees.push(tree);
     const inPlace = await checkConfig(sourceOf(tree));
