@@ -47,6 +47,8 @@ export interface LoadOptions {
   logger?: Logger;
   /** With `cache`: re-check only the lists of jobs a change touched (loadRetainedConfig's, see load-memo.ts). */
   memo?: LoadMemo;
+  /** Read files with synchronous calls: for a process that does nothing else meanwhile (check-config). */
+  syncReads?: boolean;
 }
 
 /** The fields of a defaulted presubmit that Presubmit carries (everything but internal decode state). */
@@ -230,7 +232,7 @@ export async function loadPresubmits(
   keep: PresubmitSink,
 ): Promise<LoadedSettings> {
   const logger = options.logger ?? silentLogger;
-  const reader = new ConfigReader(options.cache);
+  const reader = new ConfigReader(options.cache, options.syncReads);
   try {
     const prow = await readProwConfig(reader, source);
     const settings = prow && prowSettings(reader, source.configPath, prow);

@@ -1,7 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
-import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
+import {
+  decodeConfigText,
+  FileProblemError,
+  fsFailure,
+  readConfigBytes,
+  readConfigBytesSync,
+} from './config-file';
 import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
 import { asLoadError, ConfigInternalError, ConfigReadError } from '../errors';
 import { JobBudget } from './job-budget';
@@ -41,7 +47,11 @@ export class ConfigReader {
   current: string | undefined;
   private readonly jobBudget = new JobBudget();
 
-  constructor(private readonly cache?: ParseCache) {}
+  constructor(
+    private readonly cache?: ParseCache,
+    /** Read files with synchronous calls (readConfigBytesSync): for a process that does nothing else. */
+    private readonly syncReads = false,
+  ) {}
 
   /** Directory listings kept between loads (the parse cache's), if any. */
   get listings(): DirListings | undefined {
@@ -159,7 +169,9 @@ export class ConfigReader {
    */
   private async deferredBytes(file: string, options: DocumentOptions): Promise<() => Buffer | undefined> {
     try {
-      const bytes = await readConfigBytes(file, { gzip: options.gzip });
+      const bytes = this.syncReads
+        ? readConfigBytesSync(file, { gzip: options.gzip })
+        : await readConfigBytes(file, { gzip: options.gzip });
       if (options.required && bytes.toString('utf8').trim() === '') {
         // Prow loads an empty file as an empty config; a required file that is empty is more likely a
         // truncated or missing mount, so the port refuses it (fail closed).
