@@ -22,8 +22,8 @@ import type { GitHubReadApi } from '../src/github/repository-github';
 import { silentLogger } from '../src/log';
 import { projectRoot } from '../src/project-root';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { sandboxActivityDeps } from '../src/sandbox/activity-deps';
-import { startGitHubDouble, type GitHubDouble, type LoggedRequest } from '../src/sandbox/github';
+import { sandboxActivityDeps } from '../sandbox/activity-deps';
+import { startGitHubDouble, type GitHubDouble, type LoggedRequest } from '../sandbox/github';
 import type { ReconcileOptions } from '../workflows/types';
 import { buildScaleFixture, scenarioFromIndex, type ScaleFixture } from './support/prow-config-scale';
 

@@ -1,4 +1,4 @@
-import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
+import { sandboxActivityDeps } from '../../sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -7,7 +7,7 @@ import { sourceRevision } from '../../src/config/source-revision';
 import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import {
   controllerStatus,
   registerWorkerSettings,

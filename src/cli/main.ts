@@ -71,12 +71,6 @@ const commands: Record<string, Command> = {
       return (await import('../worker/run-worker.js')).runWorker(options);
     },
   },
-  dev: {
-    summary:
-      'Local demo (`npm start`): Temporal dev server with Web UI, GitHub and Kubernetes sandboxes, and a worker; flags go to the worker.',
-    accepts: allFlags,
-    run: async (argv) => (await import('./dev.js')).runDev(argv),
-  },
   status: operatorCommand(
     'Show the controller: last reconciled revision, pending, running, blocked, health, recent runs.',
     (op) => op.status,
@@ -109,16 +103,6 @@ const commands: Record<string, Command> = {
     'Replace a controller that does not answer (its task keeps failing) with a fresh run keeping its baseline.',
     (op) => op.recover,
   ),
-  'demo-change': {
-    summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
-    operands: '<name>',
-    accepts: [],
-    run: async (argv) => {
-      const { applyDemoChange } = await import('./dev.js');
-      process.stdout.write(applyDemoChange(argv[0] ?? '') + '\n');
-      return 0;
-    },
-  },
   'check-config': {
     summary: "Load and validate the config with Prow's flags; exit 1 and list every error if it is invalid.",
     accepts: flagGroups.config,

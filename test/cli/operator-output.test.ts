@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
+import { loadScenarioFile } from '../../sandbox/github';
 import { planQuery } from '../../workflows/messages';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readOptions, type ReconcilerOptions } from '../../src/options';
-import { parseGitHubDoubleArgs } from '../../src/sandbox/github/main';
-import { loadScenarioFile } from '../../src/sandbox/github/scenario';
-import { parseKubernetesDoubleArgs } from '../../src/sandbox/kubernetes/main';
+import { parseGitHubDoubleArgs } from '../../sandbox/github/main';
+import { loadScenarioFile } from '../../sandbox/github/scenario';
+import { parseKubernetesDoubleArgs } from '../../sandbox/kubernetes/main';
 import {
   findExecutable,
   fromRoot,
@@ -98,14 +98,30 @@ describe('docker-compose.yml: images', () => {
     for (const image of images) expect(image.slice(repository.length + 1)).toMatch(tag);
   });
 
-  it("builds the project's image from the Dockerfile, tagged with package.json's version", () => {
+  it("builds the workers' image from the production Dockerfile, tagged with package.json's version", () => {
     const built = Object.entries(services).filter(([, s]) => s.build !== undefined);
-    expect(built.map(([name]) => name).sort()).toEqual(
-      ['github-sandbox', 'kubernetes-sandbox', 'sandbox-net', ...workers.map(([name]) => name)].sort(),
-    );
-    for (const [, s] of built) {
+    const production = built.filter(([, s]) => typeof s.build === 'string' || !s.build?.dockerfile);
+    expect(production.map(([name]) => name).sort()).toEqual(workers.map(([name]) => name).sort());
+    for (const [, s] of production) {
       expect(s.image).toBe(`status-reconciler:${packageVersion}`);
       expect(typeof s.build === 'string' ? s.build : s.build?.context).toBe('.');
+    }
+  });
+
+  it('runs the doubles from their own image (sandbox/Dockerfile), never the production one', () => {
+    const built = Object.entries(services).filter(([, s]) => s.build !== undefined);
+    const sandboxes = built.filter(([, s]) => typeof s.build === 'object' && s.build.dockerfile);
+    expect(sandboxes.map(([name]) => name).sort()).toEqual(
+      ['github-sandbox', 'kubernetes-sandbox', 'sandbox-net'].sort(),
+    );
+    for (const [, s] of sandboxes) {
+      expect(s.image).toBe(`status-reconciler-sandbox:${packageVersion}`);
+      expect(s.build).toEqual({ context: '.', dockerfile: 'sandbox/Dockerfile' });
+    }
+    for (const name of ['github-sandbox', 'kubernetes-sandbox']) {
+      const script = service(name).entrypoint?.[1] ?? '';
+      expect(script).toMatch(/^dist\/sandbox\/(github|kubernetes)\/main\.js$/);
+      expect(existsSync(fromRoot(script.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
     }
   });
 });

@@ -3,9 +3,9 @@ import { GitHubApi } from '../../src/github/github-api';
 import { repositoryGitHub, type GitHubReadApi } from '../../src/github/repository-github';
 import { silentLogger } from '../../src/log';
 import { reconcileRepository, type RepositoryInput } from '../../src/reconcile/repository';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
-import type { GitHubScenario, ScenarioRepo } from '../../src/sandbox/github/scenario';
-import { generateScenario } from '../../src/sandbox/github/scenario-generator';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github/github-double';
+import type { GitHubScenario, ScenarioRepo } from '../../sandbox/github/scenario';
+import { generateScenario } from '../../sandbox/github/scenario-generator';
 import { asPresubmit, FakeTriggerer } from '../reconcile/fake-github';
 import { presubmit } from '../reconcile/prow-yaml';
 

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import * as operator from '../../src/cli/operator-commands';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
+import { loadScenarioFile } from '../../sandbox/github';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { startHealthServer, serverPort } from '../../src/worker/health-server';
 import { createMetrics } from '../../src/worker/metrics';

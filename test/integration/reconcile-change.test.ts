@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
+import { loadScenarioFile } from '../../sandbox/github';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 

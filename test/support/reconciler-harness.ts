@@ -1,4 +1,4 @@
-import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
+import { sandboxActivityDeps } from '../../sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,9 @@ import type { WriteBudget } from '../../src/github/write-budget';
 import type { ReconcilerOptions } from '../../src/options';
 import { readOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
-import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
-import type { GitHubDoubleLimits } from '../../src/sandbox/github';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../sandbox/github';
+import type { GitHubDoubleLimits } from '../../sandbox/github';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import {
   controllerStatus,
   registerWorkerSettings,

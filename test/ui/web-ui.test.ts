@@ -10,15 +10,15 @@ import { projectRoot } from '../../src/project-root';
 import { controllerStatus } from '../../src/temporal/controller-client';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
 import type { ChangeRunView, ControllerView } from '../../workflows/types';
-import { cli } from '../support/worker-process';
+import { demoCli } from '../support/worker-process';
 
 /**
- * The Web UI of `npm start`, in a real browser: the `dev` command (Temporal dev server with its Web UI, the
- * GitHub and Kubernetes sandboxes, a worker) runs as a process on free loopback ports and a temporary data
- * directory; the example change is applied with `demo-change`; once its run is finished, Debian's Chromium,
- * driven by playwright-core, opens the run in the Web UI and finds its summary and details, and finds the run
- * in the workflow list filtered by the ReconcileState search attribute. Then a change the blast-radius guard
- * holds is approved from the run's page with the UI's "Send an Update".
+ * The Web UI of `npm start`, in a real browser: the demo (sandbox/demo/main.ts: Temporal dev server with
+ * its Web UI, the GitHub and Kubernetes sandboxes, a worker) runs as a process on free loopback ports and a
+ * temporary data directory; the example change is applied with the demo's `change`; once its run is
+ * finished, Debian's Chromium, driven by playwright-core, opens the run in the Web UI and finds its summary
+ * and details, and finds the run in the workflow list filtered by the ReconcileState search attribute. Then
+ * a change the blast-radius guard holds is approved from the run's page with the UI's "Send an Update".
  *
  * Needs /usr/bin/chromium (Debian's package `chromium`, which .ci/run installs; CHROMIUM_PATH names another
  * binary): without it the test is skipped locally and fails under CI=true. No browser is ever downloaded;
@@ -109,8 +109,8 @@ run(
             'playwright-core drives it, no browser is downloaded',
         );
       }
-      if (!existsSync(cli))
-        throw new Error(`${cli} is missing: Jest's global setup compiles it (npm run build)`);
+      if (!existsSync(demoCli))
+        throw new Error(`${demoCli} is missing: Jest's global setup compiles it (npm run build)`);
       dataDir = mkdtempSync(path.join(tmpdir(), 'status-reconciler-ui-'));
       temporalPort = await freeLoopbackPort();
       const uiPort = await freeLoopbackPort();
@@ -134,7 +134,7 @@ run(
       // Its own process group, so that the Temporal server it starts is stopped with it.
       dev = spawn(
         process.execPath,
-        [cli, 'dev', '--health-port=0', '--metrics-port=0', '--temporal-metrics-port=0'],
+        [demoCli, '--health-port=0', '--metrics-port=0', '--temporal-metrics-port=0'],
         { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const append = (chunk: Buffer): void => {
@@ -185,11 +185,11 @@ run(
       process.stderr.write(`web-ui test timings (ms since start): ${JSON.stringify(timings)}\n`);
     }, 20_000);
 
-    it('reconciles the example change applied with `demo-change rename-retire-add`', async () => {
+    it('reconciles the example change applied with `change rename-retire-add`', async () => {
       const before = await status();
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [cli, 'demo-change', 'rename-retire-add'],
+        [demoCli, 'change', 'rename-retire-add'],
         {
           cwd: projectRoot,
           env: { ...process.env, STATUS_RECONCILER_DATA_DIR: dataDir },
@@ -290,7 +290,7 @@ run(
       if (!browser) throw new Error('no browser (an earlier test failed)');
       const before = await status();
       // Every presubmit of one repository removed: the guard holds the plan whatever the thresholds.
-      await promisify(execFile)(process.execPath, [cli, 'demo-change', 'empty-repo'], {
+      await promisify(execFile)(process.execPath, [demoCli, 'change', 'empty-repo'], {
         cwd: projectRoot,
         env: { ...process.env, STATUS_RECONCILER_DATA_DIR: dataDir },
         timeout: 15_000,

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github';
 import { createLogger } from '../../src/log';
 import { controllerStatus } from '../../src/temporal/controller-client';
 import { checkNamespace } from '../../src/temporal/namespace-check';

@@ -1,5 +1,5 @@
 import { buildPresubmitProwJob } from '../../../src/kubernetes/prowjob';
-import { startKubernetesDouble, type KubernetesDouble } from '../../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble, type KubernetesDouble } from '../../../sandbox/kubernetes/server';
 import { prowJobInput, realisticPresubmit } from '../../kubernetes/presubmit-fixture';
 
 const collection = (ns = 'prow'): string => `/apis/prow.k8s.io/v1/namespaces/${ns}/prowjobs`;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLogger, type Logger } from '../../log';
+import { createLogger, type Logger } from '../../src/log';
 import { AppIdentity, tokenHash, type Caller } from './app-identity';
 import { handleControlPlane } from './control-plane';
 import { FaultPlan, type FaultAction } from './faults';

@@ -1,15 +1,15 @@
 /**
  * Runs the Kubernetes double as a process, for `npm start` and manual runs:
  *
- *   node dist/src/sandbox/kubernetes/main.js [--port=N] [--namespace=NS]... [--kubeconfig-out=PATH]
+ *   node dist/sandbox/kubernetes/main.js [--port=N] [--namespace=NS]... [--kubeconfig-out=PATH]
  *
  * The bearer token comes from `$KUBERNETES_DOUBLE_TOKEN`, else it is random. A kubeconfig for the double
  * is written (default `.data/kubernetes-double/kubeconfig`, mode 0600) for `--kubeconfig`; one JSON line
  * on stdout tells where the double listens and where the kubeconfig is. SIGINT or SIGTERM stops it.
  */
 import path from 'node:path';
-import { createLogger, type Logger } from '../../log';
-import { projectRoot } from '../../project-root';
+import { createLogger, type Logger } from '../../src/log';
+import { projectRoot } from '../../src/project-root';
 import { startKubernetesDouble, type KubernetesDouble } from './server';
 
 export interface KubernetesDoubleCommand {

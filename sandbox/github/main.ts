@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../../log';
+import { createLogger } from '../../src/log';
 import { startGitHubDouble, type GitHubDouble } from './github-double';
 import type { GitHubDoubleLimits } from './rate-limits';
 import { loadScenarioFile, type GitHubScenario } from './scenario';
@@ -9,7 +9,7 @@ import { generateScenario } from './scenario-generator';
 /**
  * Command entry of the GitHub double for the demo (`npm start` wires it in):
  *
- *   node dist/src/sandbox/github/main.js --port 8081 --scenario examples/github-scenario.yaml \
+ *   node dist/sandbox/github/main.js --port 8081 --scenario examples/github-scenario.yaml \
  *     --private-key-file .data/github-app.pem
  *
  * Options:

@@ -1,13 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ActivityDeps } from '../../activities';
-import type { ConfigSource } from '../config/types';
-import { createGitHubClient } from '../github/client';
-import { GitHubApi } from '../github/github-api';
-import { repositoryGitHub, type GitHubReadApi } from '../github/repository-github';
-import type { WriteBudget } from '../github/write-budget';
-import { createProwJobClient } from '../kubernetes/client';
-import { silentLogger } from '../log';
-import type { Metrics } from '../worker/metrics';
+import type { ActivityDeps } from '../activities';
+import type { ConfigSource } from '../src/config/types';
+import { createGitHubClient } from '../src/github/client';
+import { GitHubApi } from '../src/github/github-api';
+import { repositoryGitHub, type GitHubReadApi } from '../src/github/repository-github';
+import type { WriteBudget } from '../src/github/write-budget';
+import { createProwJobClient } from '../src/kubernetes/client';
+import { silentLogger } from '../src/log';
+import type { Metrics } from '../src/worker/metrics';
 
 export interface SandboxActivityOptions {
   configSource: ConfigSource;

@@ -57,7 +57,7 @@ const fieldResolver: GraphQLFieldResolver<unknown, unknown> = (source, args, _co
   const object = source as Record<string, unknown>;
   if (!(info.fieldName in object))
     throw new GraphQLError(
-      `The GitHub double does not serve ${info.parentType.name}.${info.fieldName}; add it to src/sandbox/github/graphql-model.ts.`,
+      `The GitHub double does not serve ${info.parentType.name}.${info.fieldName}; add it to sandbox/github/graphql-model.ts.`,
     );
   const value = object[info.fieldName];
   return typeof value === 'function' ? (value as (a: unknown) => unknown)(args) : value;

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Logger } from '../../log';
+import type { Logger } from '../../src/log';
 import { checkFaultSpec } from './faults';
 import type { GitHubDouble } from './github-double';
 import type { GitHubState } from './github-state';

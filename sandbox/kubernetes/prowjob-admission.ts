@@ -1,11 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { prowJobSchema, type SchemaNode } from '../../kubernetes/go-json-encoding';
+import { prowJobSchema, type SchemaNode } from '../../src/kubernetes/go-json-encoding';
 import {
   dnsSubdomainErrors,
   labelValueErrors,
   qualifiedNameErrors,
-} from '../../kubernetes/object-meta-rules';
+} from '../../src/kubernetes/object-meta-rules';
 import { invalid, type StatusCause, StatusError } from './status-objects';
 
 /**

@@ -1,19 +1,19 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger } from '../log';
-import { readOptions } from '../options';
-import { projectRoot } from '../project-root';
-import { startGitHubDouble } from '../sandbox/github/github-double';
-import { loadScenarioFile } from '../sandbox/github/scenario';
-import { startKubernetesDouble } from '../sandbox/kubernetes/server';
-import { startDevServer } from '../temporal/dev-server';
-import { runWorker } from '../worker/run-worker';
+import { createLogger } from '../../src/log';
+import { readOptions } from '../../src/options';
+import { projectRoot } from '../../src/project-root';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { runWorker } from '../../src/worker/run-worker';
+import { startGitHubDouble } from '../github/github-double';
+import { loadScenarioFile } from '../github/scenario';
+import { startKubernetesDouble } from '../kubernetes/server';
 
 /**
  * Where the demo keeps its state: `<project>/.data`, or the directory named by the environment variable
  * STATUS_RECONCILER_DATA_DIR (tests use a temporary one, so they never touch a developer's running demo).
  * It holds `demo/` (the watched config, the sandbox's App key, the kubeconfig), `temporal.db` and
- * `temporal.log`; `demo-change` reads the same variable.
+ * `temporal.log`; `change` (main.ts) reads the same variable.
  */
 export const dataDir = process.env.STATUS_RECONCILER_DATA_DIR || path.join(projectRoot, '.data');
 export const demoDir = path.join(dataDir, 'demo');
@@ -106,7 +106,7 @@ export async function runDev(argv: string[]): Promise<number> {
         `  metrics           http://${options.metricsAddress}:${options.metricsPort}/metrics`,
         `  SDK metrics       ${options.temporalMetricsPort ? `http://${options.temporalMetricsAddress}:${options.temporalMetricsPort}/metrics` : 'off'}`,
         `  watched config    ${demoConfigDir}`,
-        '  apply a change    node dist/src/cli/main.js demo-change rename-retire-add',
+        '  apply a change    node dist/sandbox/demo/main.js change rename-retire-add',
         'Ctrl-C stops everything.',
         '',
       ].join('\n'),
