@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../src/log';
-import { checkFaultSpec } from './faults';
-import type { GitHubDouble } from './github-double';
+import { checkFaultSpec, type FaultPlan } from './faults';
 import type { GitHubState } from './github-state';
+import type { RequestLog } from './request-log';
+import type { GitHubScenario } from './scenario';
 
 /**
  * The double's control plane as JSON routes under `/_sandbox/`, for the demo and for tools outside
@@ -26,8 +27,25 @@ export interface ControlRequest {
   raw: string;
 }
 
-export function stateSnapshot(double: GitHubDouble) {
-  const state: GitHubState = double.state;
+/**
+ * What the control plane operates on: the double's parts and operations it exposes over HTTP. Defined
+ * here, by its consumer, so the control plane does not depend on the double that serves it.
+ */
+export interface ControlledDouble {
+  readonly app: { appId: number; slug: string; installationId: number };
+  readonly state: GitHubState;
+  readonly faults: Pick<FaultPlan, 'list' | 'add' | 'clear' | 'remove'>;
+  readonly requests: Pick<RequestLog, 'entries'>;
+  /** Schema violations, sent as they are. */
+  readonly violations: readonly unknown[];
+  seed(scenario: GitHubScenario): void;
+  reset(): void;
+  issueToken(): string;
+  redirectMembershipChecks(org: string, on?: boolean): void;
+}
+
+export function stateSnapshot(double: ControlledDouble) {
+  const state = double.state;
   return {
     app: { appId: double.app.appId, slug: double.app.slug, installationId: double.app.installationId },
     orgs: [...state.orgs.values()].map((o) => ({ login: o.login, members: [...o.members.values()] })),
@@ -83,7 +101,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export function handleControlPlane(
-  double: GitHubDouble,
+  double: ControlledDouble,
   req: ControlRequest,
   res: ServerResponse,
   log: Logger,
@@ -93,7 +111,7 @@ export function handleControlPlane(
   try {
     if (route === 'GET /_sandbox/state') return send(res, 200, stateSnapshot(double));
     if (route === 'POST /_sandbox/seed') {
-      double.seed(json() as Parameters<GitHubDouble['seed']>[0]);
+      double.seed(json() as GitHubScenario);
       log.info('github double seeded over the control plane', { repos: double.state.repos.size });
       return send(res, 200, { ok: true });
     }

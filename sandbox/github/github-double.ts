@@ -1,14 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../src/log';
-import { AppIdentity, tokenHash, type Caller } from './app-identity';
+import { AppIdentity, tokenHash, type AuthResult, type Caller } from './app-identity';
 import { handleControlPlane } from './control-plane';
+import { apiVersion, Exchange, type Reply, SerializedBody, sendJson } from './exchange';
 import { FaultPlan, type FaultAction } from './faults';
 import { GitHubState, type RepoRecord, type StatusRecord } from './github-state';
 import { GraphQLEndpoint } from './graphql-endpoint';
 import { githubOpenApiSlice } from './openapi-document';
-import { buildRoutes, matchRoute, type OperationRoute } from './operation-routes';
+import { buildRoutes, matchRoute, type OperationRoute, type RouteMatch } from './operation-routes';
 import { authorizationProblem, docsUrl, operations, type OperationResult } from './operations';
 import { RateLimits, secondaryLimitMessage, type GitHubDoubleLimits } from './rate-limits';
 import { Representations } from './representations';
@@ -69,7 +70,6 @@ export interface GitHubDouble {
   close(): Promise<void>;
 }
 
-const apiVersion = '2022-11-28';
 const maxBodyBytes = 1 << 20;
 
 function identityOf(caller: Caller, remote: string): { id: string; describe: string } {
@@ -102,10 +102,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-/** A body already turned into JSON text, so it is serialized once per response. */
-class SerializedBody {
-  constructor(readonly text: string) {}
-}
+/** Who is calling, as the rate limits count them. */
+type Who = ReturnType<typeof identityOf>;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -155,7 +153,7 @@ class Double implements GitHubDouble {
       this.handle(req, res).catch((err: unknown) => {
         this.log.error('github double failed a request', { err: err as Error });
         if (!res.headersSent)
-          this.send(res, 500, { message: 'GitHub double error', documentation_url: docsUrl });
+          sendJson(res, 500, { message: 'GitHub double error', documentation_url: docsUrl });
       });
     });
   }
@@ -253,269 +251,256 @@ class Double implements GitHubDouble {
     });
   }
 
-  /** `body` may come serialized already (the ETag needed the text). */
-  private send(
-    res: ServerResponse,
-    status: number,
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): void {
-    const text = body === undefined ? '' : body instanceof SerializedBody ? body.text : JSON.stringify(body);
-    res.writeHead(status, {
-      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
-      'content-length': String(Buffer.byteLength(text)),
-      ...headers,
-    });
-    res.end(text);
-  }
-
+  /**
+   * One request, in GitHub's order: the control plane aside, it is routed, its version and route checked,
+   * faults injected, the caller authenticated and authorized, the rate limits applied, and then it is
+   * answered by the GraphQL endpoint or a REST operation. Each step either answers (and the request ends)
+   * or lets it through.
+   */
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const startedAt = this.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname.startsWith('/_sandbox/')) {
       const raw = await readBody(req);
       return handleControlPlane(this, { method, url, raw }, res, this.log);
     }
-
     const route = matchRoute(this.routes, method, url.pathname);
+    const auth = this.identity.authenticate(req.headers.authorization);
+    const exchange = this.openExchange(req, res, method, url, route, auth);
+    const raw = await readBody(req);
+    if (!this.servable(exchange)) return;
+    const delayMs = await this.injectFault(exchange, auth);
+    if (delayMs === undefined) return;
+    const caller = this.authenticated(exchange, auth);
+    if (!caller) return;
+    const who = identityOf(caller, req.socket.remoteAddress ?? '127.0.0.1');
+    exchange.identity = who.id;
+    if (!this.authorized(exchange, caller)) return;
+    if (!this.admittedByRateLimits(exchange, who)) return;
+    if (delayMs > 0) {
+      exchange.fault = 'delay';
+      await sleep(delayMs);
+    }
+    if (exchange.operationId === 'graphql') return this.answerGraphQL(exchange, raw, who);
+    return this.answerRest(exchange, raw, route as RouteMatch, caller, who);
+  }
+
+  /** Routing: the OpenAPI operation (or GraphQL) the request is for, and its log entry from now on. */
+  private openExchange(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    route: RouteMatch | undefined,
+    auth: AuthResult,
+  ): Exchange {
     const operationId =
       route?.route.operationId ?? (method === 'POST' && url.pathname === '/graphql' ? 'graphql' : undefined);
-    // A GraphQL query reads (GitHub counts only mutations as content creation); the double serves no mutations.
-    let write =
-      method !== 'GET' &&
-      method !== 'HEAD' &&
-      operationId !== 'apps/create-installation-access-token' &&
-      operationId !== 'graphql';
-    let points: number | undefined;
-    const auth = this.identity.authenticate(req.headers.authorization);
     const hash = auth.ok && auth.caller.kind !== 'anonymous' ? tokenHash(auth.caller.token) : undefined;
-    let faultName: string | undefined;
-    // Set once the caller is known; read by the closures below when the answer completes.
-    const flight: { identity?: string; entered: boolean } = { entered: false };
-    const record = (status: number) => {
-      this.requests.record({
-        method,
-        path: url.pathname,
-        query: url.search,
-        operationId,
-        status,
-        tokenHash: hash,
-        write,
-        ...(points !== undefined ? { points } : {}),
-        apiVersion:
-          typeof req.headers['x-github-api-version'] === 'string'
-            ? req.headers['x-github-api-version']
-            : undefined,
-        fault: faultName,
-        startedAt,
-        endedAt: this.now(),
-      });
-      if (flight.entered && flight.identity) this.limits.leave(flight.identity);
-      flight.entered = false;
-    };
-    // The log entry is written once: when the answer is sent, or when the connection is gone
-    // without one (status 0).
-    let answered: number | undefined;
-    let recorded = false;
-    const recordOnce = () => {
-      if (recorded) return;
-      recorded = true;
-      record(answered ?? 0);
-    };
-    res.once('close', recordOnce);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      answered = status;
-      this.send(res, status, body, {
-        'x-github-request-id': randomUUID().toUpperCase(),
-        'x-github-media-type': 'github.v3; format=json',
-        'x-github-api-version-selected': apiVersion,
-        ...(flight.identity ? this.limits.headers(flight.identity) : {}),
-        ...headers,
-      });
-      // Recorded in the same tick as the answer, so a client in this process always finds it logged.
-      recordOnce();
-    };
+    return new Exchange(
+      { requests: this.requests, limits: this.limits, now: this.now },
+      req,
+      res,
+      method,
+      url,
+      operationId,
+      hash,
+    );
+  }
 
-    const raw = await readBody(req);
-
-    // Version pinning (§6): 2022-11-28 or absent.
-    const version = req.headers['x-github-api-version'];
+  /** Version pinning (§6: 2022-11-28 or absent) and the routes the double serves; 400 or 404 otherwise. */
+  private servable(exchange: Exchange): boolean {
+    const version = exchange.req.headers['x-github-api-version'];
     if (version !== undefined && version !== apiVersion) {
-      return reply(400, { message: `Invalid API version: ${String(version)}`, documentation_url: docsUrl });
+      exchange.reply(400, { message: `Invalid API version: ${String(version)}`, documentation_url: docsUrl });
+      return false;
     }
-
-    if (!operationId) {
-      this.log.warn('github double: route not served', { method, path: url.pathname });
-      return reply(404, { message: 'Not Found', documentation_url: docsUrl });
+    if (!exchange.operationId) {
+      this.log.warn('github double: route not served', {
+        method: exchange.method,
+        path: exchange.url.pathname,
+      });
+      exchange.reply(404, { message: 'Not Found', documentation_url: docsUrl });
+      return false;
     }
+    return true;
+  }
 
-    const fault = this.faults.take(method, operationId, url.pathname);
-    // A delay models slow processing: it is served after the request counts as in flight.
-    const delayMs = fault?.kind === 'delay' ? fault.ms : 0;
-    if (fault && fault.kind !== 'delay') {
-      faultName = fault.kind;
-      const handled = await this.applyFault(
-        fault,
-        req,
-        reply,
-        auth.ok ? auth.caller : { kind: 'anonymous' },
-        recordOnce,
-      );
-      if (handled) return;
-    }
+  /**
+   * Fault injection: a fault armed for this request answers or drops it (undefined: the request is over),
+   * except a delay, which models slow processing and is served once the request counts as in flight (the
+   * milliseconds returned; 0 without one).
+   */
+  private async injectFault(exchange: Exchange, auth: AuthResult): Promise<number | undefined> {
+    const fault = this.faults.take(exchange.method, exchange.operationId ?? '', exchange.url.pathname);
+    if (!fault) return 0;
+    if (fault.kind === 'delay') return fault.ms;
+    exchange.fault = fault.kind;
+    const handled = await this.applyFault(fault, exchange, auth.ok ? auth.caller : { kind: 'anonymous' });
+    return handled ? undefined : 0;
+  }
 
-    if (!auth.ok) return reply(auth.status, { message: auth.message, documentation_url: docsUrl });
-    const caller = auth.caller;
-    const who = identityOf(caller, req.socket.remoteAddress ?? '127.0.0.1');
-    flight.identity = who.id;
+  /** Authentication: the caller, or the 401 the credentials earned. */
+  private authenticated(exchange: Exchange, auth: AuthResult): Caller | undefined {
+    if (auth.ok) return auth.caller;
+    exchange.reply(auth.status, { message: auth.message, documentation_url: docsUrl });
+    return undefined;
+  }
 
-    const denied = authorizationProblem(operationId, caller);
-    if (denied) return this.replyValidated(reply, method, url, operationId, denied);
+  /** Authorization: whether this kind of caller may call the operation (App-only endpoints, ...). */
+  private authorized(exchange: Exchange, caller: Caller): boolean {
+    const denied = authorizationProblem(exchange.operationId ?? '', caller);
+    if (denied) this.replyValidated(exchange, denied);
+    return !denied;
+  }
 
-    const free = operationId === 'rate-limit/get';
-    // GraphQL spends points of its own bucket, checked and charged once the query's cost is known.
-    if (!free && operationId !== 'graphql') {
+  /**
+   * Rate limits: the primary limit of `core` (GraphQL spends its own bucket once the query's cost is known;
+   * GET /rate_limit is free), then the secondary limit, under which the request now counts as in flight.
+   */
+  private admittedByRateLimits(exchange: Exchange, who: Who): boolean {
+    if (exchange.operationId !== 'rate-limit/get' && exchange.operationId !== 'graphql') {
       const primary = this.limits.checkPrimary(who.id, who.describe);
       if (!primary.ok) {
-        return reply(
+        exchange.reply(
           primary.status,
           { message: primary.message, documentation_url: docsUrl },
           primary.headers,
         );
+        return false;
       }
     }
-    const secondary = this.limits.enter(who.id, write);
+    const secondary = this.limits.enter(who.id, exchange.write);
     if (!secondary.ok) {
-      return reply(
+      exchange.reply(
         secondary.status,
         { message: secondaryLimitMessage, documentation_url: docsUrl },
         secondary.headers,
       );
+      return false;
     }
-    flight.entered = true;
-    if (delayMs > 0) {
-      faultName = 'delay';
-      await sleep(delayMs);
-    }
+    exchange.entered = true;
+    return true;
+  }
 
-    if (operationId === 'graphql') {
-      const answer = this.graphql.answer(raw, who);
-      points = answer.points;
-      write = answer.mutation;
-      return reply(answer.status, answer.body, answer.headers);
-    }
+  /** Dispatch to GraphQL: the endpoint checks, costs, charges and answers the query. */
+  private answerGraphQL(exchange: Exchange, raw: string, who: Who): void {
+    const answer = this.graphql.answer(raw, who);
+    exchange.points = answer.points;
+    exchange.write = answer.mutation;
+    exchange.reply(answer.status, answer.body, answer.headers);
+  }
 
+  /**
+   * Dispatch to a REST operation: the request is checked against the OpenAPI slice, handled, answered 304
+   * when the client's ETag still matches, and otherwise answered with a response checked against the slice.
+   */
+  private answerRest(exchange: Exchange, raw: string, route: RouteMatch, caller: Caller, who: Who): void {
+    const operationId = exchange.operationId ?? '';
+    const free = operationId === 'rate-limit/get';
     let body: unknown;
     if (raw.length > 0) {
       try {
         body = JSON.parse(raw);
       } catch {
-        return reply(400, { message: 'Problems parsing JSON', documentation_url: docsUrl });
+        return exchange.reply(400, { message: 'Problems parsing JSON', documentation_url: docsUrl });
       }
     }
-    const query = Object.fromEntries(url.searchParams.entries());
     const checked = this.validator.validateRequest(operationId, {
-      params: (route as NonNullable<typeof route>).params,
-      query,
+      params: route.params,
+      query: Object.fromEntries(exchange.url.searchParams.entries()),
       body,
     });
     if (!checked.ok) {
       if (!free) this.limits.spend(who.id);
-      return this.replyValidated(reply, method, url, operationId, {
+      return this.replyValidated(exchange, {
         status: checked.status,
         body: { message: checked.message, documentation_url: docsUrl },
       });
     }
-
     const handler = operations[operationId];
     if (!handler) throw new Error(`operation ${operationId} is in the slice but has no handler`);
     const result = handler({
       ...checked.request,
       caller,
       identity: who.id,
-      url,
+      url: exchange.url,
       state: this.state,
       reps: this.reps,
       app: this.identity,
       limits: this.limits,
       membershipRedirects: this.membershipRedirects,
     });
-
-    // Conditional requests (§6): the ETag covers body and token, so another token's ETag misses.
-    let serialized: SerializedBody | undefined;
-    if (method === 'GET' && result.status === 200) {
-      serialized = new SerializedBody(JSON.stringify(result.body));
-      const etag = `W/"${createHash('sha256')
-        .update(hash ?? '')
-        .update(serialized.text)
-        .digest('hex')
-        .slice(0, 40)}"`;
-      result.headers = { ...result.headers, etag };
-      const ifNoneMatch = req.headers['if-none-match'];
-      if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag)) {
-        // A 304 does not spend the primary bucket.
-        return reply(304, undefined, { etag });
-      }
-    }
+    const serialized = this.withEtag(exchange, result);
+    // A 304 does not spend the primary bucket.
+    if (serialized === 'not-modified') return;
     if (!free) this.limits.spend(who.id);
-    return this.replyValidated(reply, method, url, operationId, result, serialized);
+    return this.replyValidated(exchange, result, serialized);
+  }
+
+  /**
+   * Conditional requests (§6): a 200 to a GET gets an ETag covering body and token (so another token's
+   * ETag misses); a matching If-None-Match is answered 304 here ('not-modified'). The serialized body
+   * otherwise, so it is serialized once.
+   */
+  private withEtag(exchange: Exchange, result: OperationResult): SerializedBody | 'not-modified' | undefined {
+    if (exchange.method !== 'GET' || result.status !== 200) return undefined;
+    const serialized = new SerializedBody(JSON.stringify(result.body));
+    const etag = `W/"${createHash('sha256')
+      .update(exchange.tokenHash ?? '')
+      .update(serialized.text)
+      .digest('hex')
+      .slice(0, 40)}"`;
+    result.headers = { ...result.headers, etag };
+    const ifNoneMatch = exchange.req.headers['if-none-match'];
+    if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag)) {
+      exchange.reply(304, undefined, { etag });
+      return 'not-modified';
+    }
+    return serialized;
   }
 
   /** Emits a response only if it satisfies the schema; otherwise records a violation and answers 500. */
-  private replyValidated(
-    reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
-    method: string,
-    url: URL,
-    operationId: string,
-    result: OperationResult,
-    serialized?: SerializedBody,
-  ): void {
+  private replyValidated(exchange: Exchange, result: OperationResult, serialized?: SerializedBody): void {
+    const operationId = exchange.operationId ?? '';
     const problems = this.validator.validateResponse(operationId, result.status, result.body);
     if (problems.length > 0) {
       const violation = {
         at: this.now(),
-        method,
-        path: url.pathname,
+        method: exchange.method,
+        path: exchange.url.pathname,
         operationId,
         status: result.status,
         problems,
       };
       this.violations.push(violation);
       this.log.error('github double: response violates GitHub schema', { ...violation });
-      return reply(500, {
+      return exchange.reply(500, {
         message: `GitHub double: response for ${operationId} violates GitHub's schema: ${problems.slice(0, 3).join('; ')}`,
         documentation_url: docsUrl,
       });
     }
-    reply(result.status, serialized ?? result.body, result.headers);
+    exchange.reply(result.status, serialized ?? result.body, result.headers);
   }
 
   /** Returns true when the fault answered (or dropped) the request itself. */
-  private async applyFault(
-    fault: FaultAction,
-    req: IncomingMessage,
-    reply: (status: number, body: unknown, headers?: Record<string, string>) => void,
-    caller: Caller,
-    dropped: () => void,
-  ): Promise<boolean> {
+  private async applyFault(fault: FaultAction, exchange: Exchange, caller: Caller): Promise<boolean> {
+    const reply: Reply = exchange.reply;
     switch (fault.kind) {
       case 'delay':
         return false;
       case 'drop':
-        dropped();
-        req.socket.destroy();
+        exchange.drop();
         return true;
       case 'timeout':
         await sleep(fault.ms);
-        dropped();
-        req.socket.destroy();
+        exchange.drop();
         return true;
       case 'status':
         reply(fault.status, fault.body, fault.headers);
         return true;
       case 'primary-limit': {
-        const who = identityOf(caller, req.socket.remoteAddress ?? '127.0.0.1');
+        const who = identityOf(caller, exchange.req.socket.remoteAddress ?? '127.0.0.1');
         this.limits.exhaust(who.id, fault.resetInSeconds * 1000);
         const headers = { ...this.limits.headers(who.id), 'x-ratelimit-remaining': '0' };
         reply(

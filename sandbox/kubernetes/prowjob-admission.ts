@@ -1,18 +1,21 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { prowJobSchema, type SchemaNode } from '../../src/kubernetes/go-json-encoding';
 import {
-  dnsSubdomainErrors,
+  dns1123SubdomainErrors,
+  generateNameErrors,
   labelValueErrors,
+  objectMetaFields,
   qualifiedNameErrors,
-} from '../../src/kubernetes/object-meta-rules';
+  totalAnnotationSizeLimit,
+} from './object-meta';
+import { prowJobCrdSchema as prowJobSchema, type StructuralSchema as SchemaNode } from './prowjob-crd-schema';
 import { invalid, type StatusCause, StatusError } from './status-objects';
 
 /**
  * What the API server does to a ProwJob before storing it, for a CRD with a structural schema:
  * prune unknown fields (with a warning, or a 422 under `fieldValidation=Strict`), apply schema defaults,
- * then validate object metadata and the CRD's `openAPIV3Schema` (the committed copy,
- * src/kubernetes/schemas/prowjob-v1.schema.json). Null properties are dropped first, as the server
+ * then validate object metadata (the API server's own rules, object-meta.ts) and the CRD's
+ * `openAPIV3Schema` (prowjob-crd-schema.ts: the schema alone, read as data). Null properties are dropped first, as the server
  * does for non-nullable fields. Ajv 8 validates the standard keywords; the
  * `x-kubernetes-*` extensions get their Kubernetes meaning here: `preserve-unknown-fields` stops
  * pruning, `list-type: set|map` (with `list-map-keys`) forbids duplicates, the others only describe
@@ -20,26 +23,6 @@ import { invalid, type StatusCause, StatusError } from './status-objects';
  */
 const group = 'prow.k8s.io';
 const kind = 'ProwJob';
-
-const objectMetaFields = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
-
-const totalAnnotationSizeLimit = 256 * 1024;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -226,7 +209,16 @@ function prune(value: unknown, schema: SchemaNode, path: string, unknown: string
 
 function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
   const causes: StatusCause[] = [];
-  const name = metadata.name;
+  const { name, generateName } = metadata;
+  if (typeof generateName === 'string' && generateName !== '') {
+    for (const e of generateNameErrors(generateName)) {
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(generateName)}: ${e}`,
+        field: 'metadata.generateName',
+      });
+    }
+  }
   if (typeof name !== 'string' || name === '') {
     causes.push({
       reason: 'FieldValueRequired',
@@ -234,7 +226,7 @@ function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
       field: 'metadata.name',
     });
   } else {
-    for (const e of dnsSubdomainErrors(name)) {
+    for (const e of dns1123SubdomainErrors(name)) {
       causes.push({
         reason: 'FieldValueInvalid',
         message: `Invalid value: ${JSON.stringify(name)}: ${e}`,
@@ -257,7 +249,8 @@ function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
     }
     let size = 0;
     for (const [key, value] of Object.entries(map)) {
-      for (const e of qualifiedNameErrors(key)) {
+      // Annotation keys are qualified names regardless of case.
+      for (const e of qualifiedNameErrors(which === 'annotations' ? key.toLowerCase() : key)) {
         causes.push({
           reason: 'FieldValueInvalid',
           message: `Invalid value: ${JSON.stringify(key)}: ${e}`,
