@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger } from '../../src/log';
-import { readOptions } from '../../src/options';
+import { createLogger, type Logger } from '../../src/log';
+import { readOptions, type ReconcilerOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { runWorker } from '../../src/worker/run-worker';
@@ -30,19 +30,16 @@ const ports = {
 const hasGitHubCredentials = (argv: string[]): boolean =>
   argv.some((a) => /^--?github-(token-path|app-id)/.test(a)) || Boolean(process.env.GITHUB_TOKEN);
 
-/**
- * `npm start`: the Temporal dev server with its Web UI (runs kept in .data/temporal.db), the local GitHub and
- * Kubernetes sandboxes when no real credentials are given, and a worker reconciling the example config.
- * Extra flags are passed to the worker. Ctrl-C stops everything.
- */
-export async function runDev(argv: string[]): Promise<number> {
-  const log = createLogger({ component: 'dev' });
-  if (!existsSync(demoConfigDir)) {
-    mkdirSync(demoDir, { recursive: true });
-    cpSync(path.join(projectRoot, 'examples', 'config'), demoConfigDir, { recursive: true });
-  }
-  const cleanups: (() => Promise<void>)[] = [];
-  const flags = [
+/** One part of the demo once started: the worker flags that point at it, how to stop it, what to print. */
+interface Started {
+  flags: string[];
+  stop?: () => Promise<void>;
+  shown?: string;
+}
+
+/** The worker flags of the demo: the watched copy of the example config, loopback addresses, demo pacing. */
+function demoWorkerFlags(): string[] {
+  return [
     `--config-path=${path.join(demoConfigDir, 'prow', 'config.yaml')}`,
     `--job-config-path=${path.join(demoConfigDir, 'jobs')}`,
     `--plugin-config=${path.join(demoConfigDir, 'prow', 'plugins.yaml')}`,
@@ -57,63 +54,103 @@ export async function runDev(argv: string[]): Promise<number> {
     '--metrics-address=127.0.0.1',
     '--temporal-metrics-address=127.0.0.1',
   ];
-  let uiUrl = process.env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${ports.ui}`;
+}
+
+/** The watched config: a copy of examples/config, made on the first start and kept after. */
+function ensureDemoConfig(): void {
+  if (existsSync(demoConfigDir)) return;
+  mkdirSync(demoDir, { recursive: true });
+  cpSync(path.join(projectRoot, 'examples', 'config'), demoConfigDir, { recursive: true });
+}
+
+/** The Temporal dev server with its Web UI (runs kept in .data/temporal.db), or the one TEMPORAL_ADDRESS names. */
+async function startTemporal(): Promise<Started> {
+  if (process.env.TEMPORAL_ADDRESS)
+    return { flags: [`--temporal-address=${process.env.TEMPORAL_ADDRESS}`], shown: '(existing server)' };
+  const server = await startDevServer({
+    headless: false,
+    port: ports.temporal,
+    uiPort: ports.ui,
+    dbFile: path.join(dataDir, 'temporal.db'),
+    logFile: path.join(dataDir, 'temporal.log'),
+  });
+  return { flags: [`--temporal-address=${server.address}`], stop: () => server.stop(), shown: server.uiUrl };
+}
+
+/** The GitHub sandbox seeded from examples/github-scenario.yaml, unless the flags give real credentials. */
+async function startGitHubSandbox(argv: string[], log: Logger): Promise<Started> {
+  if (hasGitHubCredentials(argv)) return { flags: [], shown: 'the GitHub API given by your flags' };
+  const github = await startGitHubDouble({
+    port: ports.github,
+    scenario: loadScenarioFile(path.join(projectRoot, 'examples', 'github-scenario.yaml')),
+    logger: log.child({ component: 'github-sandbox' }),
+  });
+  const keyFile = path.join(demoDir, 'github-app.pem');
+  writeFileSync(keyFile, github.app.privateKeyPem, { mode: 0o600 });
+  return {
+    flags: [
+      `--github-endpoint=${github.url}`,
+      `--github-app-id=${github.app.appId}`,
+      `--github-app-private-key-path=${keyFile}`,
+    ],
+    stop: () => github.close(),
+    shown: `${github.url} (state: ${github.url}/_sandbox/state)`,
+  };
+}
+
+/** The Kubernetes sandbox (namespace prow) and its kubeconfig, unless the flags name a kubeconfig. */
+async function startKubernetesSandbox(argv: string[]): Promise<Started> {
+  if (argv.some((a) => /^--?kubeconfig/.test(a))) return { flags: [] };
+  const kube = await startKubernetesDouble({ port: ports.kubernetes, namespace: 'prow' });
+  return {
+    flags: [`--kubeconfig=${kube.writeKubeconfig(path.join(demoDir, 'kubeconfig'))}`],
+    stop: () => kube.close(),
+  };
+}
+
+function banner(
+  options: ReconcilerOptions,
+  temporalUi: string | undefined,
+  github: string | undefined,
+): string {
+  const sdkMetrics = options.temporalMetricsPort
+    ? `http://${options.temporalMetricsAddress}:${options.temporalMetricsPort}/metrics`
+    : 'off';
+  return [
+    '',
+    'status-reconciler demo is up:',
+    `  Temporal Web UI   ${temporalUi ?? '(existing server)'}`,
+    `  GitHub sandbox    ${github ?? ''}`,
+    `  health            http://${options.healthAddress}:${options.healthPort}/healthz`,
+    `  metrics           http://${options.metricsAddress}:${options.metricsPort}/metrics`,
+    `  SDK metrics       ${sdkMetrics}`,
+    `  watched config    ${demoConfigDir}`,
+    '  apply a change    node dist/sandbox/demo/main.js change rename-retire-add',
+    'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * `npm start`: the Temporal dev server with its Web UI (runs kept in .data/temporal.db), the local GitHub and
+ * Kubernetes sandboxes when no real credentials are given, and a worker reconciling the example config.
+ * Extra flags are passed to the worker. Ctrl-C stops everything.
+ */
+export async function runDev(argv: string[]): Promise<number> {
+  const log = createLogger({ component: 'dev' });
+  ensureDemoConfig();
+  const started: Started[] = [];
   try {
-    if (process.env.TEMPORAL_ADDRESS) {
-      flags.push(`--temporal-address=${process.env.TEMPORAL_ADDRESS}`);
-    } else {
-      const server = await startDevServer({
-        headless: false,
-        port: ports.temporal,
-        uiPort: ports.ui,
-        dbFile: path.join(dataDir, 'temporal.db'),
-        logFile: path.join(dataDir, 'temporal.log'),
-      });
-      cleanups.push(() => server.stop());
-      flags.push(`--temporal-address=${server.address}`);
-      uiUrl = server.uiUrl;
-    }
-    let githubUrl = 'the GitHub API given by your flags';
-    if (!hasGitHubCredentials(argv)) {
-      const github = await startGitHubDouble({
-        port: ports.github,
-        scenario: loadScenarioFile(path.join(projectRoot, 'examples', 'github-scenario.yaml')),
-        logger: log.child({ component: 'github-sandbox' }),
-      });
-      cleanups.push(() => github.close());
-      const keyFile = path.join(demoDir, 'github-app.pem');
-      writeFileSync(keyFile, github.app.privateKeyPem, { mode: 0o600 });
-      flags.push(
-        `--github-endpoint=${github.url}`,
-        `--github-app-id=${github.app.appId}`,
-        `--github-app-private-key-path=${keyFile}`,
-      );
-      githubUrl = `${github.url} (state: ${github.url}/_sandbox/state)`;
-    }
-    if (!argv.some((a) => /^--?kubeconfig/.test(a))) {
-      const kube = await startKubernetesDouble({ port: ports.kubernetes, namespace: 'prow' });
-      cleanups.push(() => kube.close());
-      flags.push(`--kubeconfig=${kube.writeKubeconfig(path.join(demoDir, 'kubeconfig'))}`);
-    }
-    const options = readOptions([...flags, ...argv]);
-    process.stdout.write(
-      [
-        '',
-        'status-reconciler demo is up:',
-        `  Temporal Web UI   ${uiUrl ?? '(existing server)'}`,
-        `  GitHub sandbox    ${githubUrl}`,
-        `  health            http://${options.healthAddress}:${options.healthPort}/healthz`,
-        `  metrics           http://${options.metricsAddress}:${options.metricsPort}/metrics`,
-        `  SDK metrics       ${options.temporalMetricsPort ? `http://${options.temporalMetricsAddress}:${options.temporalMetricsPort}/metrics` : 'off'}`,
-        `  watched config    ${demoConfigDir}`,
-        '  apply a change    node dist/sandbox/demo/main.js change rename-retire-add',
-        'Ctrl-C stops everything.',
-        '',
-      ].join('\n'),
-    );
+    const temporal = await startTemporal();
+    started.push(temporal);
+    const github = await startGitHubSandbox(argv, log);
+    started.push(github);
+    started.push(await startKubernetesSandbox(argv));
+    const options = readOptions([...demoWorkerFlags(), ...started.flatMap((s) => s.flags), ...argv]);
+    process.stdout.write(banner(options, temporal.shown, github.shown));
     return await runWorker(options, log.child({ component: 'worker' }));
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const part of started.reverse()) await part.stop?.().catch(() => undefined);
   }
 }
 

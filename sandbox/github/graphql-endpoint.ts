@@ -72,6 +72,52 @@ export interface GraphQLCaller {
   describe: string;
 }
 
+interface GraphQLRequest {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName?: string;
+}
+
+/** A query that passed GitHub's checks: ready to be charged and run. */
+interface CheckedQuery {
+  schema: ReturnType<typeof githubGraphQLSchema>;
+  document: DocumentNode;
+  operationName?: string;
+  variables: Record<string, unknown>;
+  mutation: boolean;
+  cost: ReturnType<typeof queryCost>;
+}
+
+function refused(status: number, message: string): GraphQLAnswer {
+  return {
+    status,
+    body: { message, documentation_url: `${docsUrl.replace(/\/rest$/, '')}/graphql` },
+    headers: {},
+    points: 0,
+    mutation: false,
+  };
+}
+
+/** The POST body: `{query, variables?, operationName?}`; a 400 answer otherwise. */
+function decodeRequest(raw: string): GraphQLRequest | GraphQLAnswer {
+  let request: { query?: unknown; variables?: unknown; operationName?: unknown };
+  try {
+    request = JSON.parse(raw) as typeof request;
+  } catch {
+    return refused(400, 'Problems parsing JSON');
+  }
+  if (typeof request !== 'object' || request === null || typeof request.query !== 'string')
+    return refused(400, 'A query attribute must be specified and must be a string.');
+  return {
+    query: request.query,
+    variables:
+      typeof request.variables === 'object' && request.variables !== null
+        ? (request.variables as Record<string, unknown>)
+        : {},
+    ...(typeof request.operationName === 'string' ? { operationName: request.operationName } : {}),
+  };
+}
+
 export class GraphQLEndpoint {
   constructor(
     private readonly state: () => GitHubState,
@@ -79,77 +125,78 @@ export class GraphQLEndpoint {
     private readonly limits: RateLimits,
   ) {}
 
+  /** Decode, check against the schema and GitHub's limits, charge the points, run. */
   answer(raw: string, caller: GraphQLCaller): GraphQLAnswer {
-    const refused = (status: number, message: string): GraphQLAnswer => ({
-      status,
-      body: { message, documentation_url: `${docsUrl.replace(/\/rest$/, '')}/graphql` },
-      headers: {},
-      points: 0,
-      mutation: false,
-    });
-    let request: { query?: unknown; variables?: unknown; operationName?: unknown };
-    try {
-      request = JSON.parse(raw) as typeof request;
-    } catch {
-      return refused(400, 'Problems parsing JSON');
-    }
-    if (typeof request !== 'object' || request === null || typeof request.query !== 'string')
-      return refused(400, 'A query attribute must be specified and must be a string.');
-    const variables =
-      typeof request.variables === 'object' && request.variables !== null
-        ? (request.variables as Record<string, unknown>)
-        : {};
-    const operationName = typeof request.operationName === 'string' ? request.operationName : undefined;
+    const request = decodeRequest(raw);
+    if ('status' in request) return request;
+    const checked = this.check(request, caller);
+    if ('status' in checked) return checked;
+    const overLimit = this.charge(checked, caller);
+    if (overLimit) return overLimit;
+    return this.execute(checked, caller);
+  }
 
-    const headers = () => this.limits.headers(caller.id, 'graphql');
-    const errors = (list: readonly GraphQLError[], points = 0, mutation = false): GraphQLAnswer => ({
+  /** A 200 with GitHub-shaped errors and the caller's GraphQL rate-limit headers. */
+  private errors(
+    caller: GraphQLCaller,
+    list: readonly GraphQLError[],
+    points = 0,
+    mutation = false,
+  ): GraphQLAnswer {
+    return {
       status: 200,
       body: { errors: list.map(githubError) },
-      headers: headers(),
+      headers: this.limits.headers(caller.id, 'graphql'),
       points,
       mutation,
-    });
+    };
+  }
 
+  /** GitHub's checks: syntax, the published schema, the operation, the variables, pagination and node count. */
+  private check(request: GraphQLRequest, caller: GraphQLCaller): CheckedQuery | GraphQLAnswer {
     const schema = githubGraphQLSchema();
+    const { operationName } = request;
     let document: DocumentNode;
     try {
       document = parse(request.query);
     } catch (err) {
-      if (err instanceof GraphQLError) return errors([err]);
+      if (err instanceof GraphQLError) return this.errors(caller, [err]);
       throw err;
     }
     const invalid = validate(schema, document);
-    if (invalid.length > 0) return errors(invalid);
+    if (invalid.length > 0) return this.errors(caller, invalid);
     const operation = getOperationAST(document, operationName);
     if (!operation)
-      return errors([
+      return this.errors(caller, [
         new GraphQLError(
           operationName ? `Unknown operation named "${operationName}".` : 'An operation name is required.',
         ),
       ]);
     const mutation = operation.operation === 'mutation';
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
-    if (coerced.errors) return errors(coerced.errors, 0, mutation);
-
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables);
+    if (coerced.errors) return this.errors(caller, coerced.errors, 0, mutation);
     const cost = queryCost(schema, document, operation, coerced.coerced);
-    if (cost.problems.length > 0) return errors(cost.problems, 0, mutation);
-    const bucket = this.limits.bucket(caller.id, 'graphql');
-    if (this.limits.primary && bucket.limit - bucket.used < cost.points) {
-      return {
-        ...errors(
-          [
-            new GraphQLError(`API rate limit exceeded for ${caller.describe}.`, {
-              extensions: { type: 'RATE_LIMITED' },
-            }),
-          ],
-          0,
-          mutation,
-        ),
-        headers: { ...headers(), 'x-ratelimit-remaining': '0' },
-      };
-    }
-    this.limits.spend(caller.id, 'graphql', cost.points);
+    if (cost.problems.length > 0) return this.errors(caller, cost.problems, 0, mutation);
+    return { schema, document, operationName, variables: coerced.coerced, mutation, cost };
+  }
 
+  /** Charges the query's points to the caller's GraphQL bucket; the RATE_LIMITED answer when they are not left. */
+  private charge(checked: CheckedQuery, caller: GraphQLCaller): GraphQLAnswer | undefined {
+    const bucket = this.limits.bucket(caller.id, 'graphql');
+    if (this.limits.primary && bucket.limit - bucket.used < checked.cost.points) {
+      const limited = new GraphQLError(`API rate limit exceeded for ${caller.describe}.`, {
+        extensions: { type: 'RATE_LIMITED' },
+      });
+      const answer = this.errors(caller, [limited], 0, checked.mutation);
+      return { ...answer, headers: { ...answer.headers, 'x-ratelimit-remaining': '0' } };
+    }
+    this.limits.spend(caller.id, 'graphql', checked.cost.points);
+    return undefined;
+  }
+
+  /** Runs the query on the double's state: `repository` and `rateLimit` at the root (graphql-model.ts below). */
+  private execute(checked: CheckedQuery, caller: GraphQLCaller): GraphQLAnswer {
+    const { schema, document, operationName, variables, mutation, cost } = checked;
     const model = new GraphQLModel(this.state(), this.htmlOrigin());
     const root: GraphQLObject = {
       __typename: 'Query',
@@ -179,7 +226,7 @@ export class GraphQLEndpoint {
       schema,
       document,
       rootValue: root,
-      variableValues: coerced.coerced,
+      variableValues: variables,
       operationName,
       fieldResolver,
       typeResolver,
@@ -190,7 +237,7 @@ export class GraphQLEndpoint {
         data: result.data ?? null,
         ...(result.errors?.length ? { errors: result.errors.map(githubError) } : {}),
       },
-      headers: headers(),
+      headers: this.limits.headers(caller.id, 'graphql'),
       points: cost.points,
       mutation,
     };

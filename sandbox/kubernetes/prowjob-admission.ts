@@ -207,17 +207,19 @@ function prune(value: unknown, schema: SchemaNode, path: string, unknown: string
   }
 }
 
-function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
-  const causes: StatusCause[] = [];
+const invalidValue = (field: string, value: string, message: string): StatusCause => ({
+  reason: 'FieldValueInvalid',
+  message: `Invalid value: ${JSON.stringify(value)}: ${message}`,
+  field,
+});
+
+/** ObjectMeta's name rules: generateName (a prefix), then name (set, a DNS-1123 subdomain). */
+function nameCauses(metadata: Record<string, unknown>): StatusCause[] {
   const { name, generateName } = metadata;
+  const causes: StatusCause[] = [];
   if (typeof generateName === 'string' && generateName !== '') {
-    for (const e of generateNameErrors(generateName)) {
-      causes.push({
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: ${JSON.stringify(generateName)}: ${e}`,
-        field: 'metadata.generateName',
-      });
-    }
+    for (const e of generateNameErrors(generateName))
+      causes.push(invalidValue('metadata.generateName', generateName, e));
   }
   if (typeof name !== 'string' || name === '') {
     causes.push({
@@ -226,65 +228,54 @@ function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
       field: 'metadata.name',
     });
   } else {
-    for (const e of dns1123SubdomainErrors(name)) {
-      causes.push({
-        reason: 'FieldValueInvalid',
-        message: `Invalid value: ${JSON.stringify(name)}: ${e}`,
-        field: 'metadata.name',
-      });
-    }
+    for (const e of dns1123SubdomainErrors(name)) causes.push(invalidValue('metadata.name', name, e));
   }
-  for (const [which, map] of [
-    ['labels', metadata.labels],
-    ['annotations', metadata.annotations],
-  ] as const) {
-    if (map === undefined || map === null) continue;
-    if (!isPlainObject(map)) {
+  return causes;
+}
+
+/**
+ * Labels (qualified-name keys, label values) or annotations (qualified-name keys regardless of case,
+ * 256 KiB together): a map of strings.
+ */
+function mapCauses(which: 'labels' | 'annotations', map: unknown): StatusCause[] {
+  if (map === undefined || map === null) return [];
+  const field = `metadata.${which}`;
+  if (!isPlainObject(map))
+    return [{ reason: 'FieldValueTypeInvalid', message: 'Invalid value: must be a map of strings', field }];
+  const causes: StatusCause[] = [];
+  let size = 0;
+  for (const [key, value] of Object.entries(map)) {
+    for (const e of qualifiedNameErrors(which === 'annotations' ? key.toLowerCase() : key))
+      causes.push(invalidValue(field, key, e));
+    if (typeof value !== 'string') {
       causes.push({
         reason: 'FieldValueTypeInvalid',
-        message: 'Invalid value: must be a map of strings',
-        field: `metadata.${which}`,
+        message: `Invalid value: must be a string`,
+        field: `${field}.${key}`,
       });
       continue;
     }
-    let size = 0;
-    for (const [key, value] of Object.entries(map)) {
-      // Annotation keys are qualified names regardless of case.
-      for (const e of qualifiedNameErrors(which === 'annotations' ? key.toLowerCase() : key)) {
-        causes.push({
-          reason: 'FieldValueInvalid',
-          message: `Invalid value: ${JSON.stringify(key)}: ${e}`,
-          field: `metadata.${which}`,
-        });
-      }
-      if (typeof value !== 'string') {
-        causes.push({
-          reason: 'FieldValueTypeInvalid',
-          message: `Invalid value: must be a string`,
-          field: `metadata.${which}.${key}`,
-        });
-        continue;
-      }
-      size += key.length + value.length;
-      if (which === 'labels') {
-        for (const e of labelValueErrors(value)) {
-          causes.push({
-            reason: 'FieldValueInvalid',
-            message: `Invalid value: ${JSON.stringify(value)}: ${e}`,
-            field: `metadata.labels`,
-          });
-        }
-      }
-    }
-    if (which === 'annotations' && size > totalAnnotationSizeLimit) {
-      causes.push({
-        reason: 'FieldValueTooLong',
-        message: `Too long: must have at most ${totalAnnotationSizeLimit} bytes`,
-        field: 'metadata.annotations',
-      });
-    }
+    size += key.length + value.length;
+    if (which === 'labels')
+      for (const e of labelValueErrors(value)) causes.push(invalidValue(field, value, e));
+  }
+  if (which === 'annotations' && size > totalAnnotationSizeLimit) {
+    causes.push({
+      reason: 'FieldValueTooLong',
+      message: `Too long: must have at most ${totalAnnotationSizeLimit} bytes`,
+      field,
+    });
   }
   return causes;
+}
+
+/** The API server's ObjectMeta rules (object-meta.ts), in its order: names, labels, annotations. */
+function metadataCauses(metadata: Record<string, unknown>): StatusCause[] {
+  return [
+    ...nameCauses(metadata),
+    ...mapCauses('labels', metadata.labels),
+    ...mapCauses('annotations', metadata.annotations),
+  ];
 }
 
 export interface AdmittedProwJob {
