@@ -17,8 +17,6 @@ import { outputFlag } from './output';
 
 interface Command {
   summary: string;
-  /** Operands after the command, for its usage line. */
-  operands?: string;
   /** The worker flags it reads. */
   accepts: readonly FlagName[];
   /** Its own flags. */
@@ -128,7 +126,7 @@ function commandHelp(name: string, command: Command): string {
   const help = flagsHelp(command.flags, command.accepts);
   return (
     `status-reconciler ${name}: ${command.summary}\n\n` +
-    `Usage: status-reconciler ${name}${command.operands ? ` ${command.operands}` : ''}${help ? ' [flags]' : ''}\n` +
+    `Usage: status-reconciler ${name}${help ? ' [flags]' : ''}\n` +
     (help ? `\nFlags:\n${help}\n` : '')
   );
 }
