@@ -22,7 +22,7 @@ import {
 import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
-import { sourceRevision } from '../../src/config/source-revision';
+import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ControllerView } from '../../workflows/types';
 
 /** Bundles the workflows once per test file (the slow part of starting a worker). */
@@ -121,6 +121,14 @@ export class ReconcilerHarness {
       createMetrics(),
       !opts.github,
     );
+  }
+
+  /** A harness with one worker running, and with the current config as the baseline when `baseline` is set. */
+  static async startWithWorker(opts: HarnessOptions & { baseline?: boolean }): Promise<ReconcilerHarness> {
+    const harness = await ReconcilerHarness.start(opts);
+    await harness.startWorker();
+    if (opts.baseline) await harness.takeBaseline();
+    return harness;
   }
 
   activityDeps(writeBudget?: WriteBudget): ActivityDeps {
