@@ -140,7 +140,7 @@ export async function recoverController(
   if (memo.baseline) {
     baseline = snapshotsIn(history)
       .reverse()
-      .find((s) => s.revision === memo.baseline?.revision && typeof s.index === 'string');
+      .find((s) => s.revision === memo.baseline?.revision && s.index !== undefined);
     if (!baseline)
       throw new RecoveryError(
         `the baseline ${memo.baseline.revision} named in the memo of ${workflowId} is not in its history; nothing was changed`,
