@@ -36,7 +36,9 @@ const allowedHeaders = 'Content-Type, X-Namespace, Authorization';
 function bytesOf(value: unknown, field: string): Uint8Array {
   if (typeof value !== 'string' || !base64.test(value))
     throw new BadRequest(`${field} must be a base64 string`);
-  return new Uint8Array(Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64'));
+  return new Uint8Array(
+    Buffer.from(value, value.includes('-') || value.includes('_') ? 'base64url' : 'base64'),
+  );
 }
 
 /** `{payloads: [...]}` in protobuf's JSON mapping, checked field by field. */
@@ -49,7 +51,10 @@ export function payloadsFromJson(body: unknown): Payload[] {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       throw new BadRequest(`payloads[${i}] must be an object`);
     const { metadata, data } = raw as { metadata?: unknown; data?: unknown };
-    if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)))
+    if (
+      metadata !== undefined &&
+      (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+    )
       throw new BadRequest(`payloads[${i}].metadata must be an object`);
     return {
       metadata: Object.fromEntries(
@@ -63,7 +68,9 @@ export function payloadsFromJson(body: unknown): Payload[] {
   });
 }
 
-export function payloadsToJson(payloads: Payload[]): { payloads: { metadata: Record<string, string>; data: string }[] } {
+export function payloadsToJson(payloads: Payload[]): {
+  payloads: { metadata: Record<string, string>; data: string }[];
+} {
   return {
     payloads: payloads.map((p) => ({
       metadata: Object.fromEntries(
@@ -93,7 +100,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too la
 }
 
 /** CORS headers for the request's origin: all allowed when no list is given, else only the listed ones. */
-function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> | undefined {
+function corsHeaders(
+  origin: string | undefined,
+  allowed: readonly string[],
+): Record<string, string> | undefined {
   if (allowed.length === 0) return { 'Access-Control-Allow-Origin': '*' };
   if (!origin || !allowed.includes(origin)) return undefined;
   return {
@@ -141,7 +151,8 @@ export function startCodecServer(options: CodecServerOptions): Promise<Server> {
     }
     let result: Payload[];
     try {
-      result = action === 'decode' ? await options.codec.decode(payloads) : await options.codec.encode(payloads);
+      result =
+        action === 'decode' ? await options.codec.decode(payloads) : await options.codec.encode(payloads);
     } catch (err) {
       options.log?.warn('codec server could not convert payloads', {
         action,
