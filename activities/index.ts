@@ -286,6 +286,10 @@ function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
       statusesWritten: count(outcome.statusWrites, (w) => w.result === 'written'),
       statusesPlanned: count(outcome.statusWrites, (w) => w.result === 'planned'),
       pullRequests: outcome.reads.combinedStatus,
+      pullRequestsAffected: new Set([
+        ...outcome.triggered.map((j) => j.pr),
+        ...outcome.statusWrites.map((w) => w.pr),
+      ]).size,
     },
     truncated: outcome.triggered.length > maxListed || outcome.statusWrites.length > maxListed,
     errors: outcome.errors.slice(0, 20),

@@ -163,7 +163,10 @@ export interface RepositoryResult {
     prowJobsPlanned: number;
     statusesWritten: number;
     statusesPlanned: number;
+    /** Open PRs whose head statuses were read (those with a retire or migrate on their base branch). */
     pullRequests: number;
+    /** Open PRs with a ProwJob or a status write, made or (dry run) planned; absent from older results. */
+    pullRequestsAffected?: number;
   };
   /** True when the lists above were cut to keep history small; the counts are always complete. */
   truncated: boolean;
@@ -189,6 +192,8 @@ export interface ChangeRunView {
   decision?: PlanDecision & { approved: boolean; at: string };
   repositoriesDone: number;
   repositoriesFailed: string[];
+  /** Per reconciled repository, the open PRs its ProwJobs and status writes touched (made or planned). */
+  pullRequestsAffected?: Record<string, number>;
 }
 
 export interface ConfigHealth {
