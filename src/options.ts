@@ -232,12 +232,12 @@ const flagSpecs = {
   'codec-server-address': {
     kind: 'string',
     default: '',
-    help: "(port) host:port of a codec server for the Temporal Web UI (its codec endpoint setting): decodes the payloads the worker compressed; off when empty.",
+    help: '(port) host:port of a codec server for the Temporal Web UI (its codec endpoint setting): decodes the payloads the worker compressed; off when empty.',
   },
   'codec-server-cors-origin': {
     kind: 'strings',
     default: [],
-    help: "(port) Origin of the Web UI allowed to call the codec server (e.g. https://temporal.example.com), repeatable; none given: any origin, without credentials.",
+    help: '(port) Origin of the Web UI allowed to call the codec server (e.g. https://temporal.example.com), repeatable; none given: any origin, without credentials.',
   },
   'payload-compression-threshold': {
     kind: 'int',
