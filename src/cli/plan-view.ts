@@ -46,7 +46,8 @@ function pullRequestsNote(view: PlanOutput, repos: number): string {
     return `${how}: not read yet. Each repository reads its open PRs when it is reconciled, after approval.`;
   if (known === 0 && view.phase !== 'reconciling')
     return `${how}: not known (read when a repository is reconciled).`;
-  return `${how}: known for ${known} of ${plural(repos, 'repository', 'repositories')} (${unknownNumber}: not reconciled yet).`;
+  const rest = known < repos ? ` (${unknownNumber}: not reconciled yet)` : '';
+  return `${how}: known for ${known} of ${plural(repos, 'repository', 'repositories')}${rest}.`;
 }
 
 /**
@@ -105,7 +106,10 @@ export function planTable(view: PlanOutput): string {
     out.push('', 'Errors (the change fails on them):', ...plan.errors.map((e) => `  ${e}`));
 
   const verdict = view.verdict;
-  if (verdict?.held) {
+  if (verdict?.held && view.decision) {
+    out.push('', 'Guard: HELD by the blast-radius guard until an operator decided (below).');
+    out.push(...verdict.reasons.map((r) => `  - ${r}`));
+  } else if (verdict?.held) {
     out.push('', 'Guard: HELD by the blast-radius guard; nothing is written until an operator decides.');
     out.push(...verdict.reasons.map((r) => `  - ${r}`));
   } else if (verdict) {

@@ -3,14 +3,12 @@ export const unknownNumber = '-';
 
 /**
  * A plain-text table as kubectl prints one: upper-case headers, columns two spaces apart, numbers
- * right-aligned (a column of numbers and `unknownNumber` placeholders is numeric).
+ * right-aligned (a column of numbers and `unknownNumber` placeholders, even all placeholders, is numeric).
  */
 export function textTable(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map((cell) => String(cell)));
   const numeric = headers.map(
-    (_, i) =>
-      rows.some((row) => typeof row[i] === 'number') &&
-      rows.every((row) => typeof row[i] === 'number' || row[i] === unknownNumber),
+    (_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number' || row[i] === unknownNumber),
   );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]): string =>

@@ -110,7 +110,8 @@ describe('status and plan on a held plan', () => {
     expect(text).toMatch(
       new RegExp(`^my-org/other-repo +0 +2 +0 +${touched} +held: all 2 presubmits removed$`, 'm'),
     );
-    expect(text).toContain('known for 1 of 1 repository');
+    expect(text).toContain('known for 1 of 1 repository.');
+    expect(text).toContain('Guard: HELD by the blast-radius guard until an operator decided (below).');
     expect(text).toMatch(/^Decision: approved by /m);
   });
 });
