@@ -168,6 +168,7 @@ export class ReconcilerHarness {
       identity: worker.identity,
       buildId: worker.identity,
       maxConcurrentActivities: worker.maxConcurrentActivities,
+      payloadCompressionThreshold: this.options.temporal.payloadCompressionThreshold,
     });
     // Observed at once: a worker that fails must fail its test, not surface later as an unhandled rejection.
     const running = created.run().catch((err: unknown) => {
