@@ -47,7 +47,10 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 }
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
-  const { workflowId, view } = await runningChange(ctx);
+  const given = ctx.options.command['workflow-id'] as string | undefined;
+  const { workflowId, view } = given
+    ? { workflowId: given, view: await ctx.client.workflow.getHandle(given).query(planQuery) }
+    : await runningChange(ctx);
   await show(ctx, { workflowId, ...view }, planTable);
   return view;
 }
