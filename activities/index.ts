@@ -15,13 +15,10 @@ import {
   reconcileRepository as reconcileRepositoryCore,
   type RepoOutcome,
   type RepoProgress,
-  type RepositoryDeps,
+  type RepositoryGitHub,
 } from '../src/reconcile/repository';
-import type { Metrics } from '../src/worker/metrics';
+import type { Metrics } from '../src/metrics/metrics';
 import type { ConfigSnapshot, DiffResult, ReconcileOptions, RepositoryResult } from '../workflows/types';
-
-/** The GitHub side of a repository's work; built once per worker from the project's Octokit client. */
-export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
 
 export interface ActivityDeps {
   configSource: ConfigSource;

@@ -18,7 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { ConfigRevision, ReconcileRepositories, ReconcileState } from '../src/temporal/search-attributes';
+import { ConfigRevision, ReconcileRepositories, ReconcileState } from './search-attributes';
 import { parse, planDecisionSchema, reconcileOptionsSchema } from './message-schemas';
 import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
 import type {

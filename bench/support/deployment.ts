@@ -20,6 +20,7 @@ import { controllerWorkflowId } from '../../workflows/controller';
 import type { ControllerView } from '../../workflows/types';
 import type { DoubleStarted } from './double-protocol';
 import { WorkerProcess } from './worker-process';
+import type { BenchWorkerSpec } from './worker-spec';
 
 /**
  * A reconciler deployment for a benchmark, as test/support/reconciler-harness.ts builds one for the
@@ -37,17 +38,6 @@ export interface BenchDeploymentOptions {
   writeSpacingMs: number;
   namespaces?: string[];
   /** Heartbeat interval of repository activities (the worker's default when absent). */
-  heartbeatIntervalMs?: number;
-}
-
-/** What a worker of the deployment needs, plain data so a worker process can be given it over IPC. */
-export interface BenchWorkerSpec {
-  temporalAddress: string;
-  /** The reconciler's flags (`readOptions`). */
-  argv: string[];
-  github: Pick<DoubleStarted, 'url' | 'app'>;
-  kubeconfig: string;
-  writeSpacingMs: number;
   heartbeatIntervalMs?: number;
 }
 

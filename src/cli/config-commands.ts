@@ -1,7 +1,7 @@
 import { checkConfig } from '../config/check-config';
 import { OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
 import { diffTable } from './diff-view';
-import type { Command } from './main';
+import type { Command } from './command';
 import { offlineDiff } from './offline-diff';
 import { outputFormat, render } from './output';
 

@@ -13,18 +13,8 @@ import {
   type FlagName,
   type FlagSpec,
 } from '../options';
+import type { Command } from './command';
 import { outputFlag } from './output';
-
-interface Command {
-  summary: string;
-  /** Operands after the command, for its usage line. */
-  operands?: string;
-  /** The worker flags it reads. */
-  accepts: readonly FlagName[];
-  /** Its own flags. */
-  flags?: Record<string, FlagSpec>;
-  run(argv: string[], command: Command): Promise<number>;
-}
 
 /** Errors whose message is the whole story (no stack trace even with DEBUG). */
 const knownErrors = new Set(['OptionsError', 'OperatorError', 'StartupError']);
@@ -132,8 +122,6 @@ const commands: Record<string, Command> = {
     run: async (argv, command) => (await import('./config-commands.js')).diffCommand(argv, command),
   },
 };
-
-export type { Command };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);

@@ -1,5 +1,6 @@
 import { authKindOf, type GitHubClient } from './client';
 import { GraphQLPoints } from './graphql-points';
+import type { CommitStatus, PullRequestSummary, StatusWrite } from './github-records';
 import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapshot } from './graphql-reads';
 
 /**
@@ -7,35 +8,6 @@ import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapsho
  * method over the one client. Results are compact records, not Octokit's full bodies, so activity
  * results and workflow histories stay small.
  */
-export interface PullRequestSummary {
-  number: number;
-  draft: boolean;
-  /** Absent on list items (GitHub computes it lazily; Q13). */
-  mergeable?: boolean;
-  author: string;
-  title: string;
-  htmlUrl: string;
-  baseRef: string;
-  baseSha: string;
-  headRef: string;
-  headSha: string;
-  labels?: string[];
-}
-
-/** One context of a combined status; null description/target_url become "" as in Prow's Go types. */
-export interface CommitStatus {
-  context: string;
-  state: 'error' | 'failure' | 'pending' | 'success';
-  description: string;
-  target_url: string;
-}
-
-export interface StatusWrite {
-  context: string;
-  state: CommitStatus['state'];
-  description?: string;
-  target_url?: string;
-}
 
 export interface RateLimitSnapshot {
   limit: number;

@@ -1,5 +1,5 @@
 import type { GitHubClient } from './client';
-import type { CommitStatus, PullRequestSummary } from './github-api';
+import type { CommitStatus, PullRequestSummary } from './github-records';
 import { estimatedPoints, type GraphQLPoints, type GraphQLRateLimit } from './graphql-points';
 
 /**

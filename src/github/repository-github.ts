@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { RepositoryGitHub } from '../../activities';
 import type { Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
-import type { Metrics } from '../worker/metrics';
+import type { Metrics } from '../metrics/metrics';
+import type { RepositoryGitHub } from '../reconcile/repository';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { ResponseCache } from './conditional-requests';
-import { GitHubApi, type StatusWrite } from './github-api';
+import { GitHubApi } from './github-api';
+import type { StatusWrite } from './github-records';
 import type { RepositorySnapshot } from './graphql-reads';
 import type { WriteBudget } from './write-budget';
 

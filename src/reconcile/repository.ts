@@ -117,6 +117,12 @@ export interface RepositoryDeps {
   log: Logger;
 }
 
+/**
+ * The GitHub side of one repository's work: what src/github/repository-github.ts builds over the project's
+ * Octokit client (and the doubles over theirs), and the activity combines with a triggerer and a logger.
+ */
+export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
+
 /** PR numbers fully processed, per phase; retire and migrate share one pass over the PRs. */
 export interface RepoProgress {
   trigger: number[];

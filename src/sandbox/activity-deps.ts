@@ -7,7 +7,7 @@ import { repositoryGitHub, type GitHubReadApi } from '../github/repository-githu
 import type { WriteBudget } from '../github/write-budget';
 import { createProwJobClient } from '../kubernetes/client';
 import { silentLogger } from '../log';
-import type { Metrics } from '../worker/metrics';
+import type { Metrics } from '../metrics/metrics';
 
 export interface SandboxActivityOptions {
   configSource: ConfigSource;

@@ -4,7 +4,7 @@ import { workerSettingsSignal } from '../../workflows/messages';
 import type { ControllerView } from '../../workflows/types';
 import type { Logger } from '../log';
 import type { ReconcilerOptions } from '../options';
-import type { Metrics } from './metrics';
+import type { Metrics } from '../metrics/metrics';
 
 /** A controller that exists but does not answer `status`: its workflow task keeps failing (a bug), or worse. */
 export interface ControllerUnanswering {

@@ -14,9 +14,9 @@ import {
 } from '../temporal/controller-client';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
-import { checkNamespace } from '../temporal/namespace-check';
+import { checkNamespace } from './namespace-check';
 import { serverPort, startHealthServer } from './health-server';
-import { createMetrics } from './metrics';
+import { createMetrics } from '../metrics/metrics';
 import { startMetricsServer } from './metrics-server';
 import { createReconcilerWorker, installRuntime } from './reconciler-worker';
 import { listenError, StartupError, type ListenTarget } from './startup-error';

@@ -9,7 +9,7 @@ import { registerWorkerSettings, withdrawWorkerSettings } from '../../src/tempor
 import { temporalCliPath } from '../../src/temporal/dev-server';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import * as operator from '../../src/cli/operator-commands';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';

@@ -5,7 +5,7 @@ import { projectRoot } from '../../src/project-root';
 import { loadScenarioFile } from '../../src/sandbox/github';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { startHealthServer, serverPort } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
+import { createMetrics } from '../../src/metrics/metrics';
 import { silentLogger } from '../../src/log';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';

@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { silentLogger } from '../../src/log';
 import { reconcileOptionsOf, settingsRevision } from '../../src/temporal/controller-client';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
-import { createMetrics } from '../../src/worker/metrics';
+import { createMetrics } from '../../src/metrics/metrics';
 import { planQuery } from '../../workflows/messages';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { silentLogger } from '../../src/log';
 import { ControllerStateReader } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
+import { createMetrics } from '../../src/metrics/metrics';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';

@@ -19,7 +19,7 @@ import {
   requestReconcile,
   waitForController,
 } from '../../src/temporal/controller-client';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { sourceRevision } from '../../src/config/source-revision';
