@@ -18,7 +18,7 @@ import {
   type RepositoryGitHub,
 } from '../src/reconcile/repository';
 import type { Metrics } from '../src/metrics/metrics';
-import type { ConfigSnapshot, DiffResult, ReconcileOptions, RepositoryResult } from '../workflows/types';
+import type { ConfigSnapshot, DiffResult, DeploymentSettings, RepositoryResult } from '../workflows/types';
 
 export interface ActivityDeps {
   configSource: ConfigSource;
@@ -123,7 +123,7 @@ export function createActivities(deps: ActivityDeps) {
     async diffConfigs(input: {
       baseline: ConfigSnapshot;
       newestRevision: string;
-      options: ReconcileOptions;
+      options: DeploymentSettings;
     }): Promise<DiffResult> {
       const before = parsePresubmitIndex(decodeIndexBlob(input.baseline.index));
       const after = (await configAt(input.newestRevision)).index;
@@ -159,7 +159,7 @@ export function createActivities(deps: ActivityDeps) {
       baselineRevision: string;
       newestRevision: string;
       /** Only what a repository's work reads: the input is recorded in history once per repository. */
-      options: Pick<ReconcileOptions, 'dryRun' | 'continueOnError'>;
+      options: Pick<DeploymentSettings, 'dryRun' | 'continueOnError'>;
       /**
        * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
        * always complete. Absent from runs started before the budget existed.

@@ -20,7 +20,7 @@ import {
   changeHeldSchema,
   configChangedSchema,
   parse,
-  reconcileOptionsSchema,
+  deploymentSettingsSchema,
   retrySchema,
   skipSchema,
   workerSettingsSchema,
@@ -44,7 +44,7 @@ import type {
   DeploymentSettingsView,
   MessageRejections,
   OperatorAction,
-  ReconcileOptions,
+  DeploymentSettings,
   RunRecord,
 } from './types';
 
@@ -73,7 +73,7 @@ export interface ControllerState {
   requestCount: number;
   /** The deployment settings each live worker registered, by worker; settings by revision. */
   workers?: Record<string, { revision: string; lastSeen: string }>;
-  settings?: Record<string, ReconcileOptions>;
+  settings?: Record<string, DeploymentSettings>;
   rejected?: MessageRejections;
   loadFailures?: number;
 }
@@ -185,12 +185,12 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     if (message.leaving) delete workers[message.workerId];
     else if (message.revision && message.settings) {
       workers[message.workerId] = { revision: message.revision, lastSeen: now() };
-      (state.settings as Record<string, ReconcileOptions>)[message.revision] = message.settings;
+      (state.settings as Record<string, DeploymentSettings>)[message.revision] = message.settings;
     }
     // Settings no live worker holds any more are dropped, so state stays small.
     const held = new Set(Object.values(workers).map((w) => w.revision));
     for (const revision of Object.keys(state.settings ?? {}))
-      if (!held.has(revision)) delete (state.settings as Record<string, ReconcileOptions>)[revision];
+      if (!held.has(revision)) delete (state.settings as Record<string, DeploymentSettings>)[revision];
   });
   setHandler(statusQuery, (): ControllerView => ({
     instance: input.instance,
@@ -268,7 +268,10 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     upsertMemo({ controller: memo });
   };
 
-  const runChange = async (request: ChangeRequest, options: ReconcileOptions | undefined): Promise<void> => {
+  const runChange = async (
+    request: ChangeRequest,
+    options: DeploymentSettings | undefined,
+  ): Promise<void> => {
     const from = state.lastReconciled?.revision ?? 'baseline';
     const to = request.sourceRevision ?? `request-${state.requestCount}`;
     const workflowId = `${controllerWorkflowId(input.instance)}/change/${from}..${to}`;
@@ -396,7 +399,7 @@ export async function reconcilerController(input: ControllerInput): Promise<void
     // Deployment settings (issue 13), schemas and the memo: histories recorded before them replay unchanged.
     if (patched('deployment-settings')) {
       syncMemo();
-      const settingsNow = (): ReconcileOptions | undefined => deploymentSettings().settings;
+      const settingsNow = (): DeploymentSettings | undefined => deploymentSettings().settings;
       const retryAfter = state.blocked ? (settingsNow()?.retryBlockedAfterMs ?? 0) : 0;
       const waitStart = Date.now();
       const lapse = (state.pending || state.blocked) && !settingsNow() ? nextLapseMs() : undefined;
@@ -452,9 +455,9 @@ function parseOr<T>(schema: Schema<T>, value: unknown): T | undefined {
 }
 
 /** The options an old worker's request carried, when they are valid; only replays of old runs use them. */
-function legacyOptionsOf(raw: unknown): ReconcileOptions | undefined {
+function legacyOptionsOf(raw: unknown): DeploymentSettings | undefined {
   if (typeof raw !== 'object' || raw === null || !('options' in raw)) return undefined;
-  return parseOr(reconcileOptionsSchema, (raw as { options: unknown }).options);
+  return parseOr(deploymentSettingsSchema, (raw as { options: unknown }).options);
 }
 
 function summary(snapshot: ConfigSnapshot): Omit<ConfigSnapshot, 'index'> {

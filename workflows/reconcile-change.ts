@@ -19,7 +19,7 @@ import {
 import type { createActivities } from '../activities';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
 import { ConfigRevision, ReconcileRepositories, ReconcileState } from './search-attributes';
-import { parse, planDecisionSchema, reconcileOptionsSchema } from './message-schemas';
+import { parse, planDecisionSchema, deploymentSettingsSchema } from './message-schemas';
 import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
 import type {
   ChangeRunInput,
@@ -101,7 +101,7 @@ async function recordOutcome(outcome: string): Promise<void> {
 
 async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   // The deployment's settings as the controller passed them (runs started before them: the request's own).
-  const settings = parse(reconcileOptionsSchema, input.options ?? input.request.options);
+  const settings = parse(deploymentSettingsSchema, input.options ?? input.request.options);
   if (!settings.ok)
     throw ApplicationFailure.create({
       message: `the run has no valid deployment settings: ${settings.reason}`,

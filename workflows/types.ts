@@ -3,16 +3,17 @@
  * crosses Temporal's payload converter and lands in workflow history, so it stays compact.
  */
 import type { GuardVerdict } from '../src/reconcile/guard';
+import type { GuardOptions } from '../src/reconcile/guard-options';
 import type { ChangePlan } from '../src/reconcile/plan';
 
 /** Prow's flags that shape a reconcile run (spec §16), plus the port's own. */
-export interface ReconcileOptions {
+export interface DeploymentSettings {
   dryRun: boolean;
   continueOnError: boolean;
   denylist: string[];
   denylistAll: string[];
   triggerNewRepos: boolean;
-  guard: GuardOptions;
+  guard: GuardSettings;
   /** How many repositories one change works on at once. */
   repoConcurrency: number;
   /** A blocked change is attempted again after this long, as Prow's periodic reload would (spec §3.2); 0 = never. */
@@ -21,15 +22,15 @@ export interface ReconcileOptions {
   heartbeatTimeoutMs: number;
 }
 
-export interface GuardOptions {
-  enabled: boolean;
-  maxRemovedFraction: number;
-  /** Absent in the options of controllers started before it existed: the guard's default then. */
+/**
+ * The guard's thresholds (the core's GuardOptions) and how long a held plan waits for `approve` or `reject`
+ * before the run fails.
+ */
+export type GuardSettings = Omit<GuardOptions, 'maxRemovedContexts'> & {
+  /** Absent in the settings of controllers started before it existed: the guard's default then. */
   maxRemovedContexts?: number;
-  maxRepoRemovedFraction: number;
-  /** How long a held plan waits for `approve` or `reject` before the run fails. */
   approvalTimeoutMs: number;
-}
+};
 
 /**
  * A config change as `configChanged` carries it: which files, why and who. What the run does (dry run,
@@ -51,7 +52,7 @@ export interface ChangeRequest {
  * are ignored); recorded histories and controllers started by old workers carry it.
  */
 export interface ConfigChangeRequest extends ChangeRequest {
-  options?: ReconcileOptions;
+  options?: DeploymentSettings;
 }
 
 /** `workerSettings`: the deployment settings one worker's flags give, or its withdrawal when it stops. */
@@ -59,7 +60,7 @@ export interface WorkerSettingsMessage {
   workerId: string;
   /** Content hash of `settings` (canonical JSON): workers agree when their revisions are equal. */
   revision?: string;
-  settings?: ReconcileOptions;
+  settings?: DeploymentSettings;
   leaving?: boolean;
 }
 
@@ -67,7 +68,7 @@ export interface WorkerSettingsMessage {
 export interface DeploymentSettingsView {
   /** The settings runs use; absent while no worker has registered or while workers disagree. */
   revision?: string;
-  settings?: ReconcileOptions;
+  settings?: DeploymentSettings;
   /** Why no run can start now, e.g. workers that disagree (the controller does not guess). */
   problem?: string;
   /** Live workers registered different settings: shown on /healthz and a metric until they agree. */
@@ -117,7 +118,7 @@ export interface ChangeRunInput {
   baseline?: ConfigSnapshot;
   request: ConfigChangeRequest;
   /** The deployment's settings when the controller started the run; runs started before them use request.options. */
-  options?: ReconcileOptions;
+  options?: DeploymentSettings;
 }
 
 export type ChangeOutcomeKind = 'baseline' | 'unchanged' | 'reconciled' | 'dry-run';

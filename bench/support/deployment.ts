@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../../activities';
 import { sourceRevision } from '../../src/config/source-revision';
 import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
+import { readOptions, type ProcessOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
 import {
   controllerStatus,
@@ -62,7 +62,7 @@ export class BenchDeployment {
     readonly client: Client,
     readonly connection: NativeConnection,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly workerSpec: BenchWorkerSpec,
   ) {}
 

@@ -57,7 +57,7 @@ const commands: Record<string, Command> = {
     summary: 'Run a worker: the reconciler, the config watcher, health and metrics (what a deployment runs).',
     accepts: allFlags,
     run: async (argv, command) => {
-      const options = readOptions(argv, process.env, {}, command.accepts);
+      const options = readOptions(argv, process.env, command.accepts);
       return (await import('../worker/run-worker.js')).runWorker(options);
     },
   },

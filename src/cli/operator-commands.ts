@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { sourceRevision } from '../config/source-revision';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
 import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
@@ -11,7 +11,7 @@ import { statusTable } from './status-view';
 /** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
 export interface OperatorContext {
   client: Client;
-  options: ReconcilerOptions;
+  options: ProcessOptions;
   by: string;
   reason?: string;
   print(line: string): void;

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
 import type { Metrics } from '../metrics/metrics';
 import type { RepositoryGitHub } from '../reconcile/repository';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { ResponseCache } from './conditional-requests';
 import { GitHubApi } from './github-api';
+import type { GitHubOptions } from './github-options';
 import type { StatusWrite } from './github-records';
 import type { RepositorySnapshot } from './graphql-reads';
 import type { WriteBudget } from './write-budget';
@@ -19,7 +19,7 @@ export type GitHubApiFor = (org: string, repo: string) => Promise<GitHubApi>;
  * lists PRs and reads each PR's combined status, files and base ref on its own, as before. Writes are REST in
  * both; both give the same plan.
  */
-export type GitHubReadApi = 'graphql' | 'rest';
+export type GitHubReadApi = GitHubOptions['readApi'];
 
 /**
  * The reconciler's view of GitHub for one repository (the consumer interfaces of
@@ -153,7 +153,7 @@ export function instrumentGitHubClient(client: GitHubClient, metrics: Metrics): 
 
 /** Builds the GitHub side of the worker from Prow's flags: a token file, or a GitHub App (per-org installations). */
 export function githubFromOptions(
-  options: ReconcilerOptions['github'],
+  options: GitHubOptions,
   log: Logger,
   metrics?: Metrics,
   tuning: Partial<GitHubClientOptions> = {},

@@ -4,7 +4,7 @@ import type { ProwJobCreator } from '../kubernetes/client';
 import { githubFromOptions, repositoryGitHub } from '../github/repository-github';
 import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
 import {
   defaultWorkerId,
@@ -32,7 +32,7 @@ import type { Worker } from '@temporalio/worker';
  * Ends on SIGINT/SIGTERM after draining; resolves with the process exit code.
  */
 export async function runWorker(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger = createLogger({ component: 'worker' }),
 ): Promise<number> {
   for (const { flag, why } of options.ignoredFlags)
@@ -58,7 +58,7 @@ const listening = async (start: () => Promise<Server>, target: ListenTarget): Pr
 };
 
 async function startAndRun(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger,
   closers: (() => Promise<unknown>)[],
 ): Promise<number> {

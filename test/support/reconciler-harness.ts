@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import type { WriteBudget } from '../../src/github/write-budget';
-import type { ReconcilerOptions } from '../../src/options';
+import type { ProcessOptions } from '../../src/options';
 import { readOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
@@ -85,7 +85,7 @@ export class ReconcilerHarness {
     readonly connection: NativeConnection,
     readonly github: GitHubDouble,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly metrics: Metrics,
     private readonly ownsDoubles: boolean,
   ) {}
