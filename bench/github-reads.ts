@@ -145,7 +145,7 @@ async function pass(
     let seen = double.requests.entries.length;
     for (const repo of work as RepoPlan[]) {
       const outcome = await inActivity(acts.reconcileRepository, {
-        repo,
+        plan: repo,
         baselineRevision: baseline.revision,
         newestRevision: newest.revision,
         options,

@@ -224,7 +224,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
           activitySummary(repoPlan),
           options.heartbeatTimeoutMs,
         )({
-          repo: repoPlan,
+          plan: repoPlan,
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,
           options: { dryRun: options.dryRun, continueOnError: options.continueOnError },

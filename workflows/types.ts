@@ -5,6 +5,7 @@
 import type { GuardVerdict } from '../src/reconcile/guard';
 import type { GuardOptions } from '../src/reconcile/guard-options';
 import type { ChangePlan } from '../src/reconcile/plan';
+import type { StatusWriteRecord, TriggeredJob } from '../src/reconcile/repository';
 
 /** Prow's flags that shape a reconcile run (spec §16), plus the port's own. */
 export interface DeploymentSettings {
@@ -142,17 +143,11 @@ export interface ChangeTotals {
 
 /** What one repository's activity reports back; compact (history), with a capped sample of its writes. */
 export interface RepositoryResult {
+  /** `org/repo`. */
   repo: string;
-  prowJobs: { pr: number; job: string; name: string; result: 'created' | 'exists' | 'planned' }[];
-  statusWrites: {
-    pr: number;
-    sha: string;
-    context: string;
-    state: string;
-    description?: string;
-    phase: 'retire' | 'migrate';
-    result: 'written' | 'planned';
-  }[];
+  prowJobs: TriggeredJob[];
+  /** The core's records without their target URLs (history stays small). */
+  statusWrites: Omit<StatusWriteRecord, 'targetUrl'>[];
   counts: {
     prowJobsCreated: number;
     prowJobsExisting: number;

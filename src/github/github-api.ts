@@ -1,6 +1,7 @@
 import { authKindOf, type GitHubClient } from './client';
 import { GraphQLPoints } from './graphql-points';
-import type { CommitStatus, PullRequestSummary, StatusWrite } from './github-records';
+import type { CommitStatus } from '../reconcile/status-decisions';
+import type { PullRequestSummary, ReportedStatus } from './github-records';
 import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapshot } from './graphql-reads';
 
 /**
@@ -153,7 +154,7 @@ export class GitHubApi {
     repo: string,
     sha: string,
     opts: CallOptions = {},
-  ): Promise<CommitStatus[]> {
+  ): Promise<ReportedStatus[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.getCombinedStatusForRef, {
       owner: org,
       repo,
@@ -174,7 +175,7 @@ export class GitHubApi {
           }
         ).statuses.map((s) => ({
           context: s.context,
-          state: s.state as CommitStatus['state'],
+          state: s.state as ReportedStatus['state'],
           description: s.description ?? '',
           target_url: s.target_url ?? '',
         })),
@@ -187,7 +188,7 @@ export class GitHubApi {
     org: string,
     repo: string,
     sha: string,
-    status: StatusWrite,
+    status: CommitStatus,
     opts: CallOptions = {},
   ): Promise<void> {
     await this.octokit.rest.repos.createCommitStatus({

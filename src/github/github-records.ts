@@ -1,3 +1,5 @@
+import type { StatusState } from '../reconcile/status-decisions';
+
 /**
  * The records the GitHub adapter reads and writes: compact, not Octokit's full bodies, so activity results and
  * workflow histories stay small. Shared by the REST calls (github-api.ts) and the GraphQL reads
@@ -18,17 +20,13 @@ export interface PullRequestSummary {
   labels?: string[];
 }
 
-/** One context of a combined status; null description/target_url become "" as in Prow's Go types. */
-export interface CommitStatus {
+/**
+ * One context of a combined status as GitHub reports it; null description/target_url become "" as in Prow's Go
+ * types. Writes take the core's CommitStatus (src/reconcile/status-decisions.ts).
+ */
+export interface ReportedStatus {
   context: string;
-  state: 'error' | 'failure' | 'pending' | 'success';
+  state: StatusState;
   description: string;
   target_url: string;
-}
-
-export interface StatusWrite {
-  context: string;
-  state: CommitStatus['state'];
-  description?: string;
-  target_url?: string;
 }

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
 import type { RepositoryGitHub } from '../reconcile/repository';
+import type { CommitStatus } from '../reconcile/status-decisions';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { ResponseCache } from './conditional-requests';
 import { GitHubApi } from './github-api';
 import type { GitHubOptions } from './github-options';
-import type { StatusWrite } from './github-records';
 import type { RepositorySnapshot } from './graphql-reads';
 import type { WriteBudget } from './write-budget';
 
@@ -64,7 +64,7 @@ export function repositoryGitHub(
     let fetched: (RepositorySnapshot & { org: string; repo: string }) | undefined;
     const held = (o: string, r: string) =>
       fetched && fetched.org === o && fetched.repo === r ? fetched : undefined;
-    const createStatus = (o: string, r: string, sha: string, status: StatusWrite) =>
+    const createStatus = (o: string, r: string, sha: string, status: CommitStatus) =>
       writeBudget
         ? writeBudget.run(() => api.createStatus(o, r, sha, status))
         : api.createStatus(o, r, sha, status);

@@ -131,7 +131,8 @@ export interface RepoProgress {
 
 export interface RepositoryInput {
   org: string;
-  repo: string;
+  /** The repository's name in its org (`org/name` is the repo everywhere else, as in RepoPlan). */
+  name: string;
   /** Full definitions of the added presubmits, from the newest config. */
   trigger: Presubmit[];
   retire: RetireItem[];
@@ -211,9 +212,9 @@ export async function reconcileRepository(
   input: RepositoryInput,
   control: RepositoryRunControl = {},
 ): Promise<RepoOutcome> {
-  const { org, repo } = input;
-  const orgRepo = `${org}/${repo}`;
-  const log = deps.log.child({ org, repo });
+  const { org, name } = input;
+  const orgRepo = `${org}/${name}`;
+  const log = deps.log.child({ org, repo: name });
   const trustFacts = memoizedTrustFacts(deps.trust);
   const outcome: RepoOutcome = {
     repo: orgRepo,
@@ -255,7 +256,7 @@ export async function reconcileRepository(
     let pulls: PullRequestRecord[];
     outcome.reads.pullLists++;
     try {
-      const listed = await deps.pulls.listOpenPullRequests(org, repo, {
+      const listed = await deps.pulls.listOpenPullRequests(org, name, {
         trigger: hasTrigger,
         files: input.trigger.some((job) => !job.always_run && hasChangeFilter(job)),
         statuses: hasStatuses,
@@ -318,12 +319,12 @@ class TriggerPhase {
     private readonly trustFacts: TrustFacts,
     private readonly log: Logger,
   ) {
-    this.trigger = triggerFor(input.triggers, input.org, input.repo);
+    this.trigger = triggerFor(input.triggers, input.org, input.name);
   }
 
   /** Returns the per-PR error text (`failed to trigger jobs for %s#%d: %w`), if any. */
   async pullRequest(pr: PullRequestRecord, checkCancelled: () => void): Promise<string | undefined> {
-    const { org, repo } = this.input;
+    const { org, name: repo } = this.input;
     // R15.1 (kubernetes-sigs/prow#699) and R15.2: drafts and known-unmergeable PRs get no new jobs.
     if (pr.draft || pr.mergeable === false) return undefined;
     try {
@@ -387,7 +388,7 @@ class TriggerPhase {
         checkCancelled();
         this.outcome.reads.files++;
         try {
-          files = await this.deps.pulls.listPullRequestFiles(this.input.org, this.input.repo, pr.number);
+          files = await this.deps.pulls.listPullRequestFiles(this.input.org, this.input.name, pr.number);
         } catch (err) {
           throw wrapError(`${job.name}: should run`, wrapError('error getting pull request changes', err));
         }
@@ -404,7 +405,7 @@ class TriggerPhase {
     this.outcome.reads.refs++;
     let sha: string;
     try {
-      sha = await this.deps.refs.getBranchSha(this.input.org, this.input.repo, branch);
+      sha = await this.deps.refs.getBranchSha(this.input.org, this.input.name, branch);
     } catch (err) {
       throw wrapError('failed to get baseSHA', err);
     }
@@ -426,7 +427,7 @@ async function reconcileStatuses(
   checkCancelled: () => void,
   fail: (message: string) => void,
 ): Promise<boolean> {
-  const { org, repo } = input;
+  const { org, name: repo } = input;
   const where = `${org}/${repo}#${pr.number}`;
   const retire = input.retire.filter((item) => runsOnBranch(item, pr.baseRef));
   const migrate = input.migrate.filter((item) => runsOnBranch(item, pr.baseRef));
