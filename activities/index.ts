@@ -1,9 +1,9 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { decodeIndexBlob, encodeIndexBlob } from '../src/config/index-codec';
+import { decodeIndexBlob, encodeIndexBlob } from '../src/config/presubmit-index/index-codec';
 import { LoadMemo } from '../src/config/load-memo';
-import { ParseCache } from '../src/config/parse-cache';
-import { parsePresubmitIndex } from '../src/config/index-model';
-import { loadRetainedConfig, type RetainedConfig } from '../src/config/retained-config';
+import { ParseCache } from '../src/config/files/parse-cache';
+import { parsePresubmitIndex } from '../src/config/presubmit-index/index-model';
+import { loadRetainedConfig, type RetainedConfig } from '../src/config/presubmit-index/retained-config';
 import type { ConfigSource } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
 import type { ProwJobCreator } from '../src/kubernetes/client';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { sourceRevision } from '../../src/config/source-revision';
+import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
 import { readOptions, type ProcessOptions } from '../../src/options';

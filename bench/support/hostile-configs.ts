@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MAX_CONFIG_FILE_BYTES } from '../../src/config/config-file';
+import { MAX_CONFIG_FILE_BYTES } from '../../src/config/files/config-file';
 import type { ConfigSource } from '../../src/config/types';
 
 /**

@@ -2,8 +2,8 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { loadConfig } from '../../src/config/load';
-import { canonicalJson } from '../../src/config/index-model';
-import { runsOnBranch } from '../../src/config/presubmit';
+import { canonicalJson } from '../../src/config/presubmit-index/index-model';
+import { runsOnBranch } from '../../src/config/presubmit-index/presubmit';
 import type { ConfigSource, IndexedPresubmit, PresubmitsByRepo } from '../../src/config/types';
 import { diffConfigs } from '../../src/reconcile/diff';
 import type { GitHubScenario, ScenarioPull, ScenarioRepo, ScenarioStatus } from '../../src/sandbox/github';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { sourceRevision } from '../config/source-revision';
+import { sourceRevision } from '../config/files/source-revision';
 import type { ProcessOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
 import { recoverController } from '../temporal/controller-recovery';
@@ -70,26 +70,28 @@ export async function decide(ctx: OperatorContext, approved: boolean): Promise<C
   return result;
 }
 
-export async function retry(ctx: OperatorContext): Promise<void> {
+/** `retry` and `skip` act on the change blocking the controller: there must be one. */
+async function signalBlockedChange(
+  ctx: OperatorContext,
+  signal: typeof retrySignal | typeof skipSignal,
+  verb: 'retry' | 'skip',
+): Promise<void> {
   const view = await controllerStatus(ctx.client, ctx.options.instance);
-  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to retry');
-  await controllerHandle(ctx.client, ctx.options.instance).signal(retrySignal, {
-    by: ctx.by,
-    reason: ctx.reason,
-  });
-  ctx.print(`retry of ${view.blocked.workflowId} requested`);
+  if (!view.blocked)
+    throw new OperatorError(`no failed change is blocking the controller; nothing to ${verb}`);
+  await controllerHandle(ctx.client, ctx.options.instance).signal(signal, { by: ctx.by, reason: ctx.reason });
+  ctx.print(`${verb} of ${view.blocked.workflowId} requested`);
+}
+
+export async function retry(ctx: OperatorContext): Promise<void> {
+  await signalBlockedChange(ctx, retrySignal, 'retry');
 }
 
 export async function skip(ctx: OperatorContext): Promise<void> {
-  const view = await controllerStatus(ctx.client, ctx.options.instance);
-  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to skip');
+  // Checked before the controller is asked: skipping leaves PRs unreconciled, so it needs a recorded reason.
   if (!ctx.reason)
     throw new OperatorError('skip needs --reason: skipping a change leaves its PRs unreconciled');
-  await controllerHandle(ctx.client, ctx.options.instance).signal(skipSignal, {
-    by: ctx.by,
-    reason: ctx.reason,
-  });
-  ctx.print(`skip of ${view.blocked.workflowId} requested`);
+  await signalBlockedChange(ctx, skipSignal, 'skip');
 }
 
 export async function cancel(ctx: OperatorContext): Promise<void> {

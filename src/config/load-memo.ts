@@ -1,5 +1,5 @@
-import type { DecodedPeriodic } from './decoded-config';
-import type { Sourced } from './job-config';
+import type { DecodedPeriodic } from './prow/decoded-config';
+import type { Sourced } from './prow/job-config';
 
 /**
  * What lets a reload re-check only what a change touched. Defaulting and validating a list of jobs (one

@@ -1,10 +1,10 @@
 import { silentLogger, type Logger } from '../log';
-import { ConfigReader } from './config-reader';
-import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
+import { ConfigReader } from './files/config-reader';
+import type { DecodedJobBase, DecodedPostsubmit, DecodedPresubmit } from './prow/decoded-config';
 import { asLoadError, ConfigInvalidError, formatProblem, ConfigReadError } from './errors';
 import { eventLoopTurns } from './event-loop-turns';
-import { buildPresubmitIndex } from './index-model';
-import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './job-config';
+import { buildPresubmitIndex } from './presubmit-index/index-model';
+import { emptyJobConfig, mergeJobFile, readJobConfig, type Sourced } from './prow/job-config';
 import {
   defaultPeriodic,
   defaultPostsubmit,
@@ -13,18 +13,18 @@ import {
   type DefaultedPostsubmit,
   type DefaultedPresubmit,
   type ProwSettings,
-} from './job-defaults';
-import { jobRegexProblem, presubmitRegexProblem, type RegexProblem } from './job-regexes';
+} from './prow/job-defaults';
+import { jobRegexProblem, presubmitRegexProblem, type RegexProblem } from './prow/job-regexes';
 import {
   periodicChecker,
   validatePostsubmitsYielding,
   validatePresubmitsYielding,
   type JobListProblem,
-} from './job-validation';
+} from './prow/job-validation';
 import { settingsKey, unchangedPeriodics, type LoadMemo } from './load-memo';
-import type { ParseCache } from './parse-cache';
-import { readTriggers } from './plugin-config';
-import { prowSettings, readConfigVersion, readProwConfig } from './prow-config';
+import type { ParseCache } from './files/parse-cache';
+import { readTriggers } from './prow/plugin-config';
+import { prowSettings, readConfigVersion, readProwConfig } from './prow/prow-config';
 import type {
   ConfigProblem,
   ConfigSource,

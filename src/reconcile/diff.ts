@@ -1,4 +1,4 @@
-import { contextRequired, needsExplicitTrigger } from '../config/presubmit';
+import { contextRequired, needsExplicitTrigger } from '../config/presubmit-index/presubmit';
 import type { IndexedPresubmit, PresubmitsByRepo } from '../config/types';
 
 /**

@@ -1,4 +1,4 @@
-import { contextRequired, needsExplicitTrigger } from '../config/presubmit';
+import { contextRequired, needsExplicitTrigger } from '../config/presubmit-index/presubmit';
 import type { Brancher, IndexedPresubmit } from '../config/types';
 import { compareStrings, type ConfigDiff } from './diff';
 

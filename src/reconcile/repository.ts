@@ -1,4 +1,4 @@
-import { runsForChanges, runsOnBranch, hasChangeFilter } from '../config/presubmit';
+import { runsForChanges, runsOnBranch, hasChangeFilter } from '../config/presubmit-index/presubmit';
 import type { Presubmit, TriggerConfig } from '../config/types';
 import type { Logger } from '../log';
 import type { MigrateItem, RetireItem } from './plan';

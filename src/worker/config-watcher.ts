@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SourceScanner } from '../config/source-revision';
+import { SourceScanner } from '../config/files/source-revision';
 import type { ConfigSource } from '../config/types';
 import type { Logger } from '../log';
 

@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import path from 'node:path';
 import { LocalCluster } from '../../scripts/cluster/cluster';
 import { clusterWorkerFlags, waitReady, WorkerProcesses } from '../../scripts/cluster/workers';
-import { sourceRevision } from '../../src/config/source-revision';
+import { sourceRevision } from '../../src/config/files/source-revision';
 import { requestReconcile } from '../../src/temporal/controller-client';
 import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';

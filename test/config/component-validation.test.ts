@@ -1,6 +1,6 @@
-import { validateComponents, goTimeString, tideQueryProblem } from '../../src/config/component-validation';
-import { parseConfigText } from '../../src/config/config-document';
-import type { DecodedProwConfig } from '../../src/config/decoded-config';
+import { validateComponents, goTimeString, tideQueryProblem } from '../../src/config/prow/component-validation';
+import { parseConfigText } from '../../src/config/files/config-document';
+import type { DecodedProwConfig } from '../../src/config/prow/decoded-config';
 import { ConfigInvalidError, formatProblem } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';

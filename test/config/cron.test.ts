@@ -1,5 +1,5 @@
-import { cronError } from '../../src/config/cron';
-import { goDurationError } from '../../src/config/go-duration';
+import { cronError } from '../../src/config/go/cron';
+import { goDurationError } from '../../src/config/go/go-duration';
 import { ConfigInvalidError, formatProblem } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
 import { configTree, MINIMAL_PROW_CONFIG, type ConfigTree } from './config-tree';

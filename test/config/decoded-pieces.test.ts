@@ -1,5 +1,5 @@
 import { packJson, packJsonList, unpackJson } from '../../src/packed-json';
-import { PIECE_ITEMS, putPiece, takePieces } from '../../src/config/decoded-pieces';
+import { PIECE_ITEMS, putPiece, takePieces } from '../../src/config/files/decoded-pieces';
 
 const jobs = (count: number, prefix: string): object[] =>
   Array.from({ length: count }, (_, i) => ({

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
-import { applyDecorationDefault } from '../../src/config/decoration-defaults';
-import { applyPresets } from '../../src/config/presets';
+import { applyDecorationDefault } from '../../src/config/prow/decoration-defaults';
+import { applyPresets } from '../../src/config/prow/presets';
 import { projectRoot } from '../../src/project-root';
 import type { ConfigSource, LoadedConfig, Presubmit } from '../../src/config/types';
 import { configTree, type ConfigTree } from './config-tree';

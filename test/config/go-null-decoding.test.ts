@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { loadFailure } from '../../activities/index';
-import { parseConfigText, type DocumentKind } from '../../src/config/config-document';
+import { parseConfigText, type DocumentKind } from '../../src/config/files/config-document';
 import {
   ConfigInternalError,
   ConfigInvalidError,
@@ -8,7 +8,7 @@ import {
   formatProblem,
 } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
-import { ParseCache } from '../../src/config/parse-cache';
+import { ParseCache } from '../../src/config/files/parse-cache';
 import type { ConfigSource } from '../../src/config/types';
 import { checkConfig } from '../../src/config/check-config';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';

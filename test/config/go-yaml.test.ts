@@ -1,5 +1,5 @@
-import { parseConfigText } from '../../src/config/config-document';
-import { formatGoFloat32, resolvePlain } from '../../src/config/go-yaml-scalar';
+import { parseConfigText } from '../../src/config/files/config-document';
+import { formatGoFloat32, resolvePlain } from '../../src/config/go/go-yaml-scalar';
 
 /**
  * V14: YAML read exactly as Prow reads it (sigs.k8s.io/yaml over go-yaml v2, then encoding/json into

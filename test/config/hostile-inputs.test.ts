@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MAX_CONFIG_FILE_BYTES } from '../../src/config/config-file';
-import { MAX_REGEX_PROGRAM_SIZE } from '../../src/config/re2';
-import { regexCost } from '../../src/config/regex-cost';
+import { MAX_CONFIG_FILE_BYTES } from '../../src/config/files/config-file';
+import { MAX_REGEX_PROGRAM_SIZE } from '../../src/config/go/re2';
+import { regexCost } from '../../src/config/go/regex-cost';
 import { HOSTILE_CASES } from '../../bench/support/hostile-configs';
 import { describeRun, LOAD_PROBE, runHostileLoad, type HostileRun } from '../../bench/support/hostile-run';
 

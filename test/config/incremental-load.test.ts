@@ -2,8 +2,8 @@ import { existsSync, renameSync, rmSync, utimesSync } from 'node:fs';
 import { ConfigInvalidError } from '../../src/config/errors';
 import { loadConfig } from '../../src/config/load';
 import { LoadMemo } from '../../src/config/load-memo';
-import { ParseCache } from '../../src/config/parse-cache';
-import { loadRetainedConfig, type RetainedConfig } from '../../src/config/retained-config';
+import { ParseCache } from '../../src/config/files/parse-cache';
+import { loadRetainedConfig, type RetainedConfig } from '../../src/config/presubmit-index/retained-config';
 import type { LoadedConfig } from '../../src/config/types';
 import { configTree, type ConfigTree } from './config-tree';
 

@@ -4,7 +4,7 @@ import {
   canonicalJson,
   parsePresubmitIndex,
   REVISION_HEX_CHARS,
-} from '../../src/config/index-model';
+} from '../../src/config/presubmit-index/index-model';
 import type { Presubmit } from '../../src/config/types';
 
 /** The compact presubmit index (spec §12.2) and reading it back (Q9). */

@@ -1,14 +1,14 @@
-import type { DecodedPresubmit } from '../../src/config/decoded-config';
-import { validatePresubmits, type JobListProblem } from '../../src/config/job-validation';
-import { goList } from '../../src/config/kubernetes-names';
-import { branchersIntersect } from '../../src/config/presubmit';
+import type { DecodedPresubmit } from '../../src/config/prow/decoded-config';
+import { validatePresubmits, type JobListProblem } from '../../src/config/prow/job-validation';
+import { goList } from '../../src/config/go/kubernetes-names';
+import { branchersIntersect } from '../../src/config/presubmit-index/presubmit';
 import {
   branchListPattern,
   compileRe2,
   regexCacheStats,
   REGEX_CACHE_PROGRAM_SIZE,
-} from '../../src/config/re2';
-import { regexCost } from '../../src/config/regex-cost';
+} from '../../src/config/go/re2';
+import { regexCost } from '../../src/config/go/regex-cost';
 
 /**
  * The indexed validation (issue 17) gives exactly what Prow's pairwise loop gives (validatePresubmits in

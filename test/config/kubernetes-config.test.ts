@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { checkConfig } from '../../src/config/check-config';
-import { buildPresubmitIndex, parsePresubmitIndex } from '../../src/config/index-model';
+import { buildPresubmitIndex, parsePresubmitIndex } from '../../src/config/presubmit-index/index-model';
 import { loadConfig } from '../../src/config/load';
-import { ParseCache } from '../../src/config/parse-cache';
-import { loadRetainedConfig } from '../../src/config/retained-config';
+import { ParseCache } from '../../src/config/files/parse-cache';
+import { loadRetainedConfig } from '../../src/config/presubmit-index/retained-config';
 import { projectRoot } from '../../src/project-root';
 import type { ConfigSource } from '../../src/config/types';
 

@@ -1,9 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ConfigInvalidError, ConfigReadError, formatProblem } from '../../src/config/errors';
-import { fsFailure, MAX_CONFIG_FILE_BYTES } from '../../src/config/config-file';
+import { fsFailure, MAX_CONFIG_FILE_BYTES } from '../../src/config/files/config-file';
 import { loadConfig } from '../../src/config/load';
-import { walkJobConfigDir } from '../../src/config/job-config-walk';
+import { walkJobConfigDir } from '../../src/config/files/job-config-walk';
 import { checkConfig } from '../../src/config/check-config';
 import type { ConfigSource } from '../../src/config/types';
 import { configTree, MINIMAL_PROW_CONFIG, validJob, type ConfigTree } from './config-tree';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ParseCache } from '../../src/config/parse-cache';
+import { ParseCache } from '../../src/config/files/parse-cache';
 
 describe('ParseCache', () => {
   const first = Buffer.from('presubmits: {}\n');

@@ -5,11 +5,11 @@ import {
   needsExplicitTrigger,
   runsForChanges,
   runsOnBranch,
-} from '../../src/config/presubmit';
-import { compileRe2, matchesUnanchored } from '../../src/config/re2';
+} from '../../src/config/presubmit-index/presubmit';
+import { compileRe2, matchesUnanchored } from '../../src/config/go/re2';
 import type { Brancher, ChangeMatcher } from '../../src/config/types';
 
-/** The predicates of src/config/presubmit.ts, Prow's jobs.go (spec §6, R16, Q12). */
+/** The predicates of src/config/presubmit-index/presubmit.ts, Prow's jobs.go (spec §6, R16, Q12). */
 
 describe('contextRequired (blocking)', () => {
   it.each([

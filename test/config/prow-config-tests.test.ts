@@ -1,14 +1,14 @@
-import { parseConfigText } from '../../src/config/config-document';
+import { parseConfigText } from '../../src/config/files/config-document';
 import type {
   DecodedJobConfig,
   DecodedPostsubmit,
   DecodedPresubmit,
   DecodedPeriodic,
-} from '../../src/config/decoded-config';
-import { aggregate } from '../../src/config/job-base-validation';
-import { walkJobConfigDir } from '../../src/config/job-config-walk';
-import { validatePeriodics, validatePostsubmits, validatePresubmits } from '../../src/config/job-validation';
-import { branchersIntersect } from '../../src/config/presubmit';
+} from '../../src/config/prow/decoded-config';
+import { aggregate } from '../../src/config/prow/job-base-validation';
+import { walkJobConfigDir } from '../../src/config/files/job-config-walk';
+import { validatePeriodics, validatePostsubmits, validatePresubmits } from '../../src/config/prow/job-validation';
+import { branchersIntersect } from '../../src/config/presubmit-index/presubmit';
 import type { Brancher } from '../../src/config/types';
 import { readFileSync } from 'node:fs';
 import { configTree, type ConfigTree } from './config-tree';

@@ -3,7 +3,7 @@ import { configChangedSignal } from '../../workflows/messages';
 import { deploymentSettingsOf } from '../../src/temporal/controller-client';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
-import { sourceRevision } from '../../src/config/source-revision';
+import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ChangeRequest } from '../../workflows/types';
 
 /** The controller continues as new before its history grows large, carrying its whole state across. */

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ParseCache } from '../../src/config/parse-cache';
+import { ParseCache } from '../../src/config/files/parse-cache';
 import {
   JOB_MUTATIONS,
   mutate,

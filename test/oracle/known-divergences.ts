@@ -38,7 +38,7 @@ export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
     // Sinker, Horologium and the push gateway are not typed, so their Go durations (metav1.Duration,
     // parsed while decoding) are not checked: `horologium: {tick_interval: x}` loads here.
     name: 'durations of the untyped components sinker, horologium and push_gateway are not parsed',
-    owner: 'decoder (src/config/prow-go-types.ts)',
+    owner: 'decoder (src/config/prow/prow-go-types.ts)',
     matches: (found) =>
       found.file === 'prow config' &&
       /^\.?(sinker|horologium|push_gateway)[.: ]/.test(found.change) &&

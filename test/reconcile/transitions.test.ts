@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
-import { ParseCache } from '../../src/config/parse-cache';
+import { ParseCache } from '../../src/config/files/parse-cache';
 import type { ConfigSource, LoadedConfig } from '../../src/config/types';
 import { projectRoot } from '../../src/project-root';
 import { diffConfigs, diffToJson } from '../../src/reconcile/diff';

@@ -22,7 +22,7 @@ import {
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
-import { sourceRevision } from '../../src/config/source-revision';
+import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ControllerView } from '../../workflows/types';
 
 /** Bundles the workflows once per test file (the slow part of starting a worker). */

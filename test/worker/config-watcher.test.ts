@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log';
-import { SourceScanner, sourceRevision } from '../../src/config/source-revision';
+import { SourceScanner, sourceRevision } from '../../src/config/files/source-revision';
 import { ConfigWatcher } from '../../src/worker/config-watcher';
 
 const until = async (check: () => boolean, timeoutMs = 5_000): Promise<void> => {

@@ -1,8 +1,8 @@
 import type { DecodedPeriodic, DecodedPostsubmit, DecodedPresubmit } from './decoded-config';
-import { cronError } from './cron';
+import { cronError } from '../go/cron';
 import { validateJobBase, type JobType } from './job-base-validation';
-import { goList } from './kubernetes-names';
-import { branchListPattern, matchesUnanchored } from './re2';
+import { goList } from '../go/kubernetes-names';
+import { branchListPattern, matchesUnanchored } from '../go/re2';
 
 /**
  * Prow's job validation (`ValidateJobConfig`): presubmits per `org/repo` key (V8), postsubmits per key

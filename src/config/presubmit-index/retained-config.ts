@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, indexedPresubmit, REVISION_HEX_CHARS } from './index-model';
-import { loadPresubmits, logLoaded, type LoadOptions } from './load';
-import { eventLoopTurns } from './event-loop-turns';
-import { packJson, packJsonList, unpackJson } from '../packed-json';
-import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from './types';
+import { loadPresubmits, logLoaded, type LoadOptions } from '../load';
+import { eventLoopTurns } from '../event-loop-turns';
+import { packJson, packJsonList, unpackJson } from '../../packed-json';
+import type { ConfigSource, IndexedPresubmit, LoadedConfig, Presubmit, PresubmitIndex } from '../types';
 
 /**
  * A loaded config as a worker keeps it between a run's activities. The index (what the diff and the retire

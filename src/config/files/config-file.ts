@@ -1,7 +1,7 @@
 import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { ConfigReadError } from './errors';
-import type { ConfigProblem } from './types';
+import { ConfigReadError } from '../errors';
+import type { ConfigProblem } from '../types';
 
 /**
  * Reading one config file the way Prow's ReadFileMaybeGZIP does (V2), with the port's fail-closed

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ConfigInvalidError } from './errors';
-import { brancherRegexError, changeRegexError } from './job-regexes';
-import type { ConfigProblem, IndexedPresubmit, PresubmitIndex, PresubmitsByRepo } from './types';
+import { ConfigInvalidError } from '../errors';
+import { brancherRegexError, changeRegexError } from '../prow/job-regexes';
+import type { ConfigProblem, IndexedPresubmit, PresubmitIndex, PresubmitsByRepo } from '../types';
 
 /**
  * The compact presubmit index (spec §12.2): per `org/repo` key, in config order, each presubmit's name,

@@ -1,4 +1,4 @@
-import type { ConfigProblem } from './types';
+import type { ConfigProblem } from '../types';
 
 /**
  * How many jobs one load may hold (issue 17). Every job costs heap from the moment its file is decoded until

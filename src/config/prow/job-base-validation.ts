@@ -1,5 +1,5 @@
 import type { ContainerJson, DecodedJobBase, DecorationConfigJson, PodSpecJson } from './decoded-config';
-import { goList, isQualifiedName, isValidLabelValue } from './kubernetes-names';
+import { goList, isQualifiedName, isValidLabelValue } from '../go/kubernetes-names';
 
 /**
  * Prow's checks common to all job types (V10, `validateJobBase` and what it calls), first failure

@@ -1,7 +1,7 @@
-import type { ConfigReader } from './config-reader';
+import type { ConfigReader } from '../files/config-reader';
 import type { DecodedPluginConfig, DecodedTrigger } from './decoded-config';
 import { mergeablePluginConfigKeys, pluginConfigKeys } from './prow-go-types';
-import type { ConfigSource, TriggerConfig } from './types';
+import type { ConfigSource, TriggerConfig } from '../types';
 
 /**
  * The `triggers:` of the plugin config (R17) and of its supplements (`--supplemental-plugin-config-dir`,

@@ -1,4 +1,4 @@
-import type { ConfigReader } from './config-reader';
+import type { ConfigReader } from '../files/config-reader';
 import type {
   DecodedJobConfig,
   DecodedPeriodic,
@@ -6,7 +6,7 @@ import type {
   DecodedPresubmit,
   DecodedPreset,
 } from './decoded-config';
-import { walkJobConfigDir } from './job-config-walk';
+import { walkJobConfigDir } from '../files/job-config-walk';
 
 /**
  * The job config (V4, V5): `--job-config-path` as a single file or a directory tree, merged with the

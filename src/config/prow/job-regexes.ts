@@ -1,6 +1,6 @@
-import { branchListPattern, compileRe2, matchesUnanchored, RegexBudgetError } from './re2';
+import { branchListPattern, compileRe2, matchesUnanchored, RegexBudgetError } from '../go/re2';
 import { defaultRerunCommandFor, defaultTriggerFor } from './job-defaults';
-import type { Brancher, ChangeMatcher } from './types';
+import type { Brancher, ChangeMatcher } from '../types';
 
 /**
  * Prow's regex compilation at load time (V7: `SetPresubmitRegexes`, `setBrancherRegexes`,

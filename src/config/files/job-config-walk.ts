@@ -2,9 +2,9 @@ import type { Dirent } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { ConfigReadError } from './errors';
+import { ConfigReadError } from '../errors';
 import { decodeConfigText, fsFailure, FileProblemError, readConfigBytes } from './config-file';
-import type { ConfigProblem } from './types';
+import type { ConfigProblem } from '../types';
 
 /**
  * Prow's job config directory walk (`ReadJobConfig`, V5): depth first in lexical order; names starting

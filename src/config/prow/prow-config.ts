@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { decodeConfigText, FileProblemError, readConfigBytes } from './config-file';
+import { decodeConfigText, FileProblemError, readConfigBytes } from '../files/config-file';
 import { validateComponents } from './component-validation';
-import type { ConfigReader } from './config-reader';
+import type { ConfigReader } from '../files/config-reader';
 import type { DecodedProwConfig } from './decoded-config';
 import { decorationDefaultEntries } from './decoration-defaults';
 import { aggregate } from './job-base-validation';
 import type { ProwSettings } from './job-defaults';
 import { prowConfigKeys, tideKeys } from './prow-go-types';
-import type { ConfigSource } from './types';
+import type { ConfigSource } from '../types';
 
 /**
  * The Prow config file and its supplements (V2, V3): `--config-path` must be a file (gzip allowed),

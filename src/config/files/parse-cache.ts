@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { statSync, type Stats } from 'node:fs';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
-import type { DecodedJobConfig } from './decoded-config';
-import type { FileJobs, JobFileSource } from './job-config';
-import { packJson, unpackJson } from '../packed-json';
+import type { DecodedJobConfig } from '../prow/decoded-config';
+import type { FileJobs, JobFileSource } from '../prow/job-config';
+import { packJson, unpackJson } from '../../packed-json';
 
 /**
  * Decoded config files keyed by the SHA-256 of their bytes, so that a reload decodes only the files a

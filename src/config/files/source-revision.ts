@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { MAX_CONFIG_FILE_BYTES } from './config-file';
-import type { ConfigSource } from './types';
+import type { ConfigSource } from '../types';
 
 /**
  * A content hash of every file the config is read from, for the watcher: it changes when any byte changes,

@@ -1,14 +1,14 @@
-import { decodeDocument, type DecodeProblem, type GoStruct } from './go-json-decode';
-import { parseGoYaml } from './go-yaml-document';
-import { GoYamlError } from './go-yaml-scalar';
+import { decodeDocument, type DecodeProblem, type GoStruct } from '../go/go-json-decode';
+import { parseGoYaml } from '../go/go-yaml-document';
+import { GoYamlError } from '../go/go-yaml-scalar';
 import {
   jobConfigType,
   pluginConfigType,
   prowConfigFileType,
   supplementalProwConfigType,
-} from './prow-go-types';
-import type { JobFileSource } from './job-config';
-import type { ConfigProblem } from './types';
+} from '../prow/prow-go-types';
+import type { JobFileSource } from '../prow/job-config';
+import type { ConfigProblem } from '../types';
 
 /**
  * One config file's text decoded as Prow decodes it (`yaml.Unmarshal` into the file's Go type), with its

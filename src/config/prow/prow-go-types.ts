@@ -1,4 +1,4 @@
-import type { GoStruct, GoType } from './go-json-decode';
+import type { GoStruct, GoType } from '../go/go-json-decode';
 
 /**
  * The Go types Prow decodes its config files into (pkg/config, pkg/apis/prowjobs/v1, k8s.io/api/core/v1,

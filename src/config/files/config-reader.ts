@@ -3,11 +3,11 @@ import path from 'node:path';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText, FileProblemError, fsFailure, readConfigBytes } from './config-file';
 import { decodeThread, OFF_THREAD_BYTES } from './decode-thread';
-import { asLoadError, ConfigInternalError, ConfigReadError } from './errors';
+import { asLoadError, ConfigInternalError, ConfigReadError } from '../errors';
 import { JobBudget } from './job-budget';
-import { eventLoopTurns } from './event-loop-turns';
+import { eventLoopTurns } from '../event-loop-turns';
 import type { ParseCache } from './parse-cache';
-import type { ConfigProblem } from './types';
+import type { ConfigProblem } from '../types';
 
 /** Files read ahead of the one being decoded: enough to hide read latency, few enough to bound memory. */
 const READ_AHEAD = 16;

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { DocumentKind, ParsedDocument } from './config-document';
 import { FileProblemError } from './config-file';
 import { putPiece, type DecodedPiece } from './decoded-pieces';
-import type { ConfigProblem } from './types';
+import type { ConfigProblem } from '../types';
 
 /**
  * Decoding a large config file off the event loop, in a heap of its own (issue 17).

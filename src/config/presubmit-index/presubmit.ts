@@ -1,5 +1,5 @@
-import { branchListPattern, matchesUnanchored } from './re2';
-import type { Brancher, ChangeMatcher, IndexedPresubmit } from './types';
+import { branchListPattern, matchesUnanchored } from '../go/re2';
+import type { Brancher, ChangeMatcher, IndexedPresubmit } from '../types';
 
 /** Prow's `ContextRequired`: the context blocks merging (a "blocking" presubmit). */
 export function contextRequired(p: Pick<IndexedPresubmit, 'optional' | 'skip_report'>): boolean {

@@ -1,7 +1,7 @@
 import type { DecodedProwConfig, Json } from './decoded-config';
 import { aggregate } from './job-base-validation';
-import { goList } from './kubernetes-names';
-import { compileRe2 } from './re2';
+import { goList } from '../go/kubernetes-names';
+import { compileRe2 } from '../go/re2';
 
 /**
  * Prow's whole-config checks of component settings (V11): what `parseProwConfig`, `loadConfig` and
