@@ -41,13 +41,12 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
 
   beforeAll(async () => {
     config.write(jobFile, busyJobs(['pull-a', 'pull-b', 'pull-c', 'pull-d']));
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--blast-radius-guard=false'],
+      baseline: true,
     });
-    await harness.startWorker();
-    await harness.takeBaseline();
     observer = await WorkerObserver.start(harness);
   });
   afterAll(async () => {

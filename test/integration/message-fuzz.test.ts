@@ -178,13 +178,12 @@ describe('fuzzing every signal and update of a live controller', () => {
 
   beforeAll(async () => {
     config.write(jobFile, busyJobs(['pull-keep', 'pull-old']));
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--approval-timeout=10m'],
+      baseline: true,
     });
-    await harness.startWorker();
-    await harness.takeBaseline();
     observer = await WorkerObserver.start(harness);
   });
   afterAll(async () => {

@@ -123,6 +123,14 @@ export class ReconcilerHarness {
     );
   }
 
+  /** A harness with one worker running, and with the current config as the baseline when `baseline` is set. */
+  static async startWithWorker(opts: HarnessOptions & { baseline?: boolean }): Promise<ReconcilerHarness> {
+    const harness = await ReconcilerHarness.start(opts);
+    await harness.startWorker();
+    if (opts.baseline) await harness.takeBaseline();
+    return harness;
+  }
+
   activityDeps(writeBudget?: WriteBudget): ActivityDeps {
     return sandboxActivityDeps({
       configSource: this.options.config,
