@@ -455,11 +455,9 @@ export interface ProcessOptions extends DeploymentSettings {
   ignoredFlags: { flag: string; why: string }[];
 }
 
-/** What a command line gives a CLI command: the process's options, its operands and its own flags' values. */
+/** What a command line gives a CLI command: the process's options and its own flags' values. */
 export interface CommandLine {
   options: ProcessOptions;
-  /** Arguments that are not flags (a command's operands). */
-  operands: string[];
   /** Values of the command's own flags (`commandFlags`), by flag name. */
   flags: Record<string, FlagValue | undefined>;
 }
@@ -593,14 +591,14 @@ export function readOptions(
   return readCommandLine(argv, env, {}, accepted).options;
 }
 
-/** A CLI command's command line: the options, its operands, and the values of its own flags (`commandFlags`). */
+/** A CLI command's command line: the options and the values of its own flags (`commandFlags`). */
 export function readCommandLine(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   commandFlags: Record<string, FlagSpec> = {},
   accepted: readonly FlagName[] = allFlags,
 ): CommandLine {
-  const { raw, positional } = parseFlags(argv, commandFlags, accepted);
+  const { raw } = parseFlags(argv, commandFlags, accepted);
   const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
   const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
   const configPath = v<string>('config-path');
@@ -724,7 +722,6 @@ export function readCommandLine(
   };
   return {
     options,
-    operands: positional,
     flags: Object.fromEntries(
       Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [
         name,
