@@ -1,8 +1,7 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { decodeIndexBlob, encodeIndexBlob } from '../src/config/presubmit-index/index-codec';
+import { readStoredIndex, toWireIndex } from '../src/config/presubmit-index/index-codec';
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
-import { parsePresubmitIndex } from '../src/config/presubmit-index/index-model';
 import { loadRetainedConfig, type RetainedConfig } from '../src/config/presubmit-index/retained-config';
 import type { ConfigSource } from '../src/config/types';
 import { createPresubmitTriggerer, plannedProwJobNames } from '../src/kubernetes/presubmit-triggerer';
@@ -130,7 +129,7 @@ export function createActivities(deps: ActivityDeps) {
         sourceRevision: input.sourceRevision,
         presubmitCount,
         repoCount: Object.keys(config.index.repos).length,
-        index: await encodeIndexBlob(config.index),
+        index: toWireIndex(config.index),
       };
     },
 
@@ -145,7 +144,8 @@ export function createActivities(deps: ActivityDeps) {
       newestRevision: string;
       options: DeploymentSettings;
     }): Promise<DiffResult> {
-      const before = parsePresubmitIndex(decodeIndexBlob(input.baseline.index));
+      // The baseline's index in either form: plain JSON, or a controller's older gzip+base64 string.
+      const before = readStoredIndex(input.baseline.index);
       const after = (await configAt(input.newestRevision)).index;
       const diff = diffPresubmits(before.repos, after.repos, {
         triggerNewRepos: input.options.triggerNewRepos,
@@ -289,6 +289,10 @@ function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
       statusesWritten: count(outcome.statusWrites, (w) => w.result === 'written'),
       statusesPlanned: count(outcome.statusWrites, (w) => w.result === 'planned'),
       pullRequests: outcome.reads.combinedStatus,
+      pullRequestsAffected: new Set([
+        ...outcome.triggered.map((j) => j.pr),
+        ...outcome.statusWrites.map((w) => w.pr),
+      ]).size,
     },
     truncated: outcome.triggered.length > maxListed || outcome.statusWrites.length > maxListed,
     errors: outcome.errors.slice(0, 20),

@@ -234,6 +234,21 @@ const flagSpecs = {
     default: '0.0.0.0',
     help: "(port) IP address to serve health on (0.0.0.0: every interface, as Kubernetes' probes need).",
   },
+  'codec-server-address': {
+    kind: 'string',
+    default: '',
+    help: '(port) host:port of a codec server for the Temporal Web UI (its codec endpoint setting): decodes the payloads the worker compressed; off when empty.',
+  },
+  'codec-server-cors-origin': {
+    kind: 'strings',
+    default: [],
+    help: '(port) Origin of the Web UI allowed to call the codec server (e.g. https://temporal.example.com), repeatable; none given: any origin, without credentials.',
+  },
+  'payload-compression-threshold': {
+    kind: 'int',
+    default: 16_384,
+    help: '(port) Payloads of at least this many bytes are stored zlib-compressed (binary/zlib); smaller ones stay plain JSON.',
+  },
   'pprof-port': {
     kind: 'int',
     default: 6060,
@@ -446,6 +461,9 @@ export interface ProcessOptions extends DeploymentSettings {
   temporalMetricsAddress: string;
   healthPort: number;
   healthAddress: string;
+  /** `--codec-server-address` (absent: no codec server) and the Web UI origins it answers. */
+  codecServer: { host: string; port: number } | undefined;
+  codecServerCorsOrigins: string[];
   temporal: TemporalOptions;
   instance: string;
   /** Every threshold given (a flag's default at least). */
@@ -625,6 +643,19 @@ export function readCommandLine(
       throw new OptionsError(`invalid value ${x} for flag -${name}: not a port (0 to 65535)`);
     return x;
   };
+  const hostPort = (name: FlagName): { host: string; port: number } | undefined => {
+    const text = v<string>(name);
+    if (!text) return undefined;
+    const colon = text.lastIndexOf(':');
+    const host = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    const portText = text.slice(colon + 1);
+    const portNumber = Number(portText);
+    if (colon < 1 || !/^\d+$/.test(portText) || portNumber > 65535)
+      throw new OptionsError(
+        `invalid value ${JSON.stringify(text)} for flag -${name}: want host:port, like 127.0.0.1:8089`,
+      );
+    return { host, port: portNumber };
+  };
   const appId = nonEmpty(v<string>('github-app-id'));
   const appKey = nonEmpty(v<string>('github-app-private-key-path'));
   const tokenPath = nonEmpty(v<string>('github-token-path'));
@@ -689,6 +720,8 @@ export function readCommandLine(
     temporalMetricsAddress: v('temporal-metrics-address'),
     healthPort: port('health-port'),
     healthAddress: v('health-address'),
+    codecServer: hostPort('codec-server-address'),
+    codecServerCorsOrigins: v('codec-server-cors-origin'),
     temporal: {
       address: v('temporal-address'),
       namespace: v('temporal-namespace'),
@@ -702,6 +735,7 @@ export function readCommandLine(
       registerSearchAttributes: v('register-search-attributes'),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
       maxConcurrentActivities: positive('worker-max-concurrent-activities'),
+      payloadCompressionThreshold: positive('payload-compression-threshold'),
     },
     instance: v('instance'),
     triggerNewRepos: v('trigger-new-repos'),

@@ -232,6 +232,8 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
         });
         results.push(result);
         view.repositoriesDone += 1;
+        if (result.counts.pullRequestsAffected !== undefined)
+          (view.pullRequestsAffected ??= {})[repoPlan.repo] = result.counts.pullRequestsAffected;
       } catch (err) {
         if (isCancellation(err)) {
           cancelled ??= err;

@@ -2,6 +2,7 @@
  * Types shared by the workflows, the activities and the operator tools. Plain JSON only: every value here
  * crosses Temporal's payload converter and lands in workflow history, so it stays compact.
  */
+import type { StoredPresubmitIndex } from '../src/config/presubmit-index/index-codec';
 import type { GuardVerdict } from '../src/reconcile/guard';
 import type { GuardOptions } from '../src/reconcile/guard-options';
 import type { ChangePlan } from '../src/reconcile/plan';
@@ -101,14 +102,18 @@ export interface PlanDecision extends OperatorAction {
   newestRevision: string;
 }
 
-/** A validated config, as the controller keeps it: the presubmit index, gzip-compressed and base64-encoded. */
+/**
+ * A validated config, as the controller keeps it and a change run's input and result carry it: the presubmit
+ * index as plain JSON (its wire form, readable in the Web UI; the payload codec compresses large payloads).
+ * Histories recorded and controllers started before hold the index as a gzip+base64 string; both are read.
+ */
 export interface ConfigSnapshot {
   revision: string;
   configVersion?: string;
   sourceRevision?: string;
   presubmitCount: number;
   repoCount: number;
-  index: string;
+  index: StoredPresubmitIndex;
 }
 
 export type ConfigSummary = Omit<ConfigSnapshot, 'index'>;
@@ -154,7 +159,10 @@ export interface RepositoryResult {
     prowJobsPlanned: number;
     statusesWritten: number;
     statusesPlanned: number;
+    /** Open PRs whose head statuses were read (those with a retire or migrate on their base branch). */
     pullRequests: number;
+    /** Open PRs with a ProwJob or a status write, made or (dry run) planned; absent from older results. */
+    pullRequestsAffected?: number;
   };
   /** True when the lists above were cut to keep history small; the counts are always complete. */
   truncated: boolean;
@@ -180,6 +188,8 @@ export interface ChangeRunView {
   decision?: PlanDecision & { approved: boolean; at: string };
   repositoriesDone: number;
   repositoriesFailed: string[];
+  /** Per reconciled repository, the open PRs its ProwJobs and status writes touched (made or planned). */
+  pullRequestsAffected?: Record<string, number>;
 }
 
 export interface ConfigHealth {

@@ -15,6 +15,7 @@ import {
   waitForController,
 } from '../../src/temporal/controller-client';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { controllerWorkflowId } from '../../workflows/controller';
 import type { ControllerView } from '../../workflows/types';
@@ -86,7 +87,10 @@ export class BenchDeployment {
     ];
     const options = readOptions(argv, {});
     const connection = await NativeConnection.connect({ address: opts.temporalAddress });
-    const client = new Client({ connection: await Connection.connect({ address: opts.temporalAddress }) });
+    const client = new Client({
+      connection: await Connection.connect({ address: opts.temporalAddress }),
+      dataConverter: reconcilerDataConverter(),
+    });
     return new BenchDeployment(client, connection, kubernetes, options, {
       temporalAddress: opts.temporalAddress,
       argv,

@@ -1,12 +1,13 @@
 import { checkConfig } from '../config/check-config';
 import { OptionsError, parseFlags, readCommandLine, readValue, type FlagSpec } from '../options';
+import { checkConfigTable } from './check-config-view';
 import { diffTable } from './diff-view';
 import type { Command } from './command';
 import { offlineDiff } from './offline-diff';
 import { outputFormat, render } from './output';
 
 /**
- * `check-config`: for people, one summary line, or one line per error; with `-o json|yaml`,
+ * `check-config`: for people, a summary line and a table per repository, or one line per error; with `-o json|yaml`,
  * `{ok, revision, presubmits, repositories}` or `{ok: false, errors}`. Exit 1 when the config is invalid.
  */
 export async function checkConfigCommand(argv: string[], command: Command): Promise<number> {
@@ -21,7 +22,7 @@ export async function checkConfigCommand(argv: string[], command: Command): Prom
         repositories: result.repositories,
       }
     : { ok: false, errors: result.errors };
-  const table = (): string => (result.ok ? result.summary : result.errors.join('\n'));
+  const table = (): string => (result.ok ? checkConfigTable(result) : result.errors.join('\n'));
   process.stdout.write((await render(format, value, table)) + '\n');
   return result.ok ? 0 : 1;
 }

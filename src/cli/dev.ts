@@ -25,6 +25,7 @@ const ports = {
   ui: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
   github: Number(process.env.GITHUB_SANDBOX_PORT ?? 8780),
   kubernetes: Number(process.env.KUBERNETES_SANDBOX_PORT ?? 8781),
+  codec: Number(process.env.CODEC_SERVER_PORT ?? 8234),
 };
 
 const hasGitHubCredentials = (argv: string[]): boolean =>
@@ -56,6 +57,12 @@ export async function runDev(argv: string[]): Promise<number> {
     '--health-address=127.0.0.1',
     '--metrics-address=127.0.0.1',
     '--temporal-metrics-address=127.0.0.1',
+    // The worker serves the codec server the Web UI decodes payloads with; the demo's configs are small, so it
+    // compresses from 512 bytes on, to show runs' inputs and results decoded by it (production: 16 KB).
+    `--codec-server-address=127.0.0.1:${ports.codec}`,
+    `--codec-server-cors-origin=http://127.0.0.1:${ports.ui}`,
+    `--codec-server-cors-origin=http://localhost:${ports.ui}`,
+    '--payload-compression-threshold=512',
   ];
   let uiUrl = process.env.TEMPORAL_ADDRESS ? undefined : `http://127.0.0.1:${ports.ui}`;
   try {
@@ -68,6 +75,7 @@ export async function runDev(argv: string[]): Promise<number> {
         uiPort: ports.ui,
         dbFile: path.join(dataDir, 'temporal.db'),
         logFile: path.join(dataDir, 'temporal.log'),
+        uiCodecEndpoint: `http://127.0.0.1:${ports.codec}`,
       });
       cleanups.push(() => server.stop());
       flags.push(`--temporal-address=${server.address}`);
@@ -101,6 +109,7 @@ export async function runDev(argv: string[]): Promise<number> {
         '',
         'status-reconciler demo is up:',
         `  Temporal Web UI   ${uiUrl ?? '(existing server)'}`,
+        `  codec server      ${options.codecServer ? `http://${options.codecServer.host}:${options.codecServer.port}` : 'off'} (the Web UI's codec endpoint)`,
         `  GitHub sandbox    ${githubUrl}`,
         `  health            http://${options.healthAddress}:${options.healthPort}/healthz`,
         `  metrics           http://${options.metricsAddress}:${options.metricsPort}/metrics`,

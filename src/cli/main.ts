@@ -75,7 +75,14 @@ const commands: Record<string, Command> = {
   plan: operatorCommand(
     "Show the running change's plan per repository and the guard's verdict (as terraform plan).",
     (op) => op.plan,
-    outputFlag,
+    {
+      ...outputFlag,
+      'workflow-id': {
+        kind: 'string',
+        default: '',
+        help: 'A change run to show instead of the running one (e.g. a finished dry run: its plan and the PRs it touched).',
+      },
+    },
   ),
   approve: operatorCommand(
     'Approve the plan held by the blast-radius guard.',

@@ -14,6 +14,8 @@ export interface OperatorContext {
   options: ProcessOptions;
   by: string;
   reason?: string;
+  /** `plan --workflow-id`: the run whose plan to show, instead of the running one. */
+  workflowId?: string;
   print(line: string): void;
   /**
    * Prints a result in the chosen output format: `table(value)` for people, the value as JSON or YAML.
@@ -47,7 +49,10 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 }
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
-  const { workflowId, view } = await runningChange(ctx);
+  const given = ctx.workflowId;
+  const { workflowId, view } = given
+    ? { workflowId: given, view: await ctx.client.workflow.getHandle(given).query(planQuery) }
+    : await runningChange(ctx);
   await show(ctx, { workflowId, ...view }, planTable);
   return view;
 }

@@ -25,6 +25,7 @@ export async function runOperatorCommand(
       options,
       by: text('by') ?? (process.env.USER || userInfo().username),
       reason: text('reason'),
+      workflowId: text('workflow-id'),
       print: (line) => process.stdout.write(line + '\n'),
       show: async (value, table) => {
         process.stdout.write((await render(format, value, table)) + '\n');

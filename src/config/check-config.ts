@@ -1,10 +1,42 @@
 import { ConfigInternalError, ConfigInvalidError, ConfigReadError, formatProblem } from './errors';
 import { loadConfig, type LoadOptions } from './load';
-import type { ConfigSource } from './types';
+import type { ConfigSource, Presubmit } from './types';
+
+/** How one repository's presubmits run, for check-config's table. */
+export interface RepositoryPresubmits {
+  repo: string;
+  presubmits: number;
+  alwaysRun: number;
+  /** run_if_changed or skip_if_only_changed: run when the PR's files match. */
+  onChanges: number;
+  /** Neither: run only when asked (`/test`). */
+  manual: number;
+  optional: number;
+}
 
 export type CheckResult =
-  | { ok: true; summary: string; revision: string; presubmits: number; repositories: number }
+  | {
+      ok: true;
+      summary: string;
+      revision: string;
+      presubmits: number;
+      repositories: number;
+      byRepository: RepositoryPresubmits[];
+    }
   | { ok: false; errors: string[] };
+
+function countsOf(repo: string, list: Presubmit[]): RepositoryPresubmits {
+  const count = (pick: (p: Presubmit) => boolean): number => list.filter(pick).length;
+  const onChanges = (p: Presubmit): boolean => Boolean(p.run_if_changed || p.skip_if_only_changed);
+  return {
+    repo,
+    presubmits: list.length,
+    alwaysRun: count((p) => p.always_run),
+    onChanges: count((p) => !p.always_run && onChanges(p)),
+    manual: count((p) => !p.always_run && !onChanges(p)),
+    optional: count((p) => p.optional),
+  };
+}
 
 /**
  * What `status-reconciler check-config` prints: one summary line for a valid config, or one line per
@@ -21,6 +53,9 @@ export async function checkConfig(source: ConfigSource, options: LoadOptions = {
       revision: config.index.revision,
       presubmits: count,
       repositories: repos,
+      byRepository: Object.keys(config.presubmits)
+        .sort()
+        .map((repo) => countsOf(repo, config.presubmits[repo] ?? [])),
     };
   } catch (error) {
     if (error instanceof ConfigInvalidError) return { ok: false, errors: error.problems.map(formatProblem) };

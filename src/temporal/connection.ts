@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
+import { reconcilerDataConverter } from './payload-codec';
 import type { TemporalOptions } from './temporal-options';
 
 /** TLS and API-key settings shared by the client and the worker connection. Secrets are read from files. */
@@ -22,10 +23,17 @@ function securityOf(temporal: TemporalOptions): {
   return { tls, apiKey };
 }
 
-/** The one place that builds Temporal client connections (CLI, watcher, health reader). */
+/**
+ * The one place that builds Temporal client connections (CLI, watcher, health reader). Its data converter
+ * has the worker's payload codec: results and inputs the worker compressed are read as the JSON they are.
+ */
 export async function connectClient(temporal: TemporalOptions): Promise<Client> {
   const connection = await Connection.connect({ address: temporal.address, ...securityOf(temporal) });
-  return new Client({ connection, namespace: temporal.namespace });
+  return new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: reconcilerDataConverter(temporal.payloadCompressionThreshold),
+  });
 }
 
 /**

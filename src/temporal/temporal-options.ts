@@ -13,4 +13,6 @@ export interface TemporalOptions {
   registerSearchAttributes: boolean;
   maxActivitiesPerSecond?: number;
   maxConcurrentActivities: number;
+  /** `--payload-compression-threshold`: what the payload codec compresses (absent: its default). */
+  payloadCompressionThreshold?: number;
 }

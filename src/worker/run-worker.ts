@@ -6,6 +6,8 @@ import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
 import type { ProcessOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { ZlibPayloadCodec } from '../temporal/payload-codec';
+import { startCodecServer } from '../temporal/payload-codec-server';
 import {
   defaultWorkerId,
   registerWorkerSettings,
@@ -117,6 +119,28 @@ async function startAndRun(
     }),
   );
 
+  const codecServer = options.codecServer;
+  if (codecServer)
+    servers.push(
+      await listening(
+        () =>
+          startCodecServer({
+            codec: new ZlibPayloadCodec(options.temporal.payloadCompressionThreshold),
+            host: codecServer.host,
+            port: codecServer.port,
+            corsOrigins: options.codecServerCorsOrigins,
+            log: log.child({ component: 'codec-server' }),
+          }),
+        {
+          what: 'codec server',
+          host: codecServer.host,
+          port: codecServer.port,
+          portFlag: 'codec-server-address',
+          addressFlag: 'codec-server-address',
+        },
+      ),
+    );
+
   const creators = new Map<string, ProwJobCreator>();
   const connection = await connectWorker(options.temporal);
   closers.push(() => connection.close());
@@ -129,6 +153,7 @@ async function startAndRun(
     taskQueue: options.temporal.taskQueue,
     maxTaskQueueActivitiesPerSecond: options.temporal.maxActivitiesPerSecond,
     maxConcurrentActivities: options.temporal.maxConcurrentActivities,
+    payloadCompressionThreshold: options.temporal.payloadCompressionThreshold,
     activities: {
       configSource: options.config,
       github: repositoryGitHub(
@@ -181,6 +206,7 @@ async function startAndRun(
     temporalMetrics: options.temporalMetricsPort
       ? `${options.temporalMetricsAddress}:${options.temporalMetricsPort}`
       : 'off',
+    codecServer: servers[2] ? `${codecServer?.host}:${serverPort(servers[2])}` : 'off',
     dryRun: options.dryRun,
     workflowCode: prebuiltBundle ? 'prebuilt bundle' : 'bundled at start (no fresh `npm run build` bundle)',
   });

@@ -26,10 +26,13 @@ describe('status-reconciler command line', () => {
     after.remove();
   });
 
-  it('check-config: exit 0 and a one-line summary on a good config', async () => {
+  it("check-config: exit 0, the summary line, then how each repository's presubmits run", async () => {
     const result = await run(['check-config', ...before.argv]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^config OK: 9 presubmits in 2 repositories, revision [0-9a-f]{16}\n$/);
+    expect(result.stdout).toMatch(/^config OK: 9 presubmits in 2 repositories, revision [0-9a-f]{16}\n\n/);
+    expect(result.stdout).toMatch(/^REPOSITORY +PRESUBMITS +ALWAYS RUN +ON CHANGES +MANUAL +OPTIONAL$/m);
+    expect(result.stdout).toMatch(/^my-org\/my-repo +\d+ +\d+ +\d+ +\d+ +\d+$/m);
+    expect(result.stdout).toMatch(/^TOTAL \(2 repositories\) +9 +\d+ +\d+ +\d+ +\d+$/m);
   });
 
   it('check-config: exit 1 and every error, one per line, naming file, job and field', async () => {

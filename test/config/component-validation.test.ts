@@ -1,4 +1,8 @@
-import { validateComponents, goTimeString, tideQueryProblem } from '../../src/config/prow/component-validation';
+import {
+  validateComponents,
+  goTimeString,
+  tideQueryProblem,
+} from '../../src/config/prow/component-validation';
 import { parseConfigText } from '../../src/config/files/config-document';
 import type { DecodedProwConfig } from '../../src/config/prow/decoded-config';
 import { ConfigInvalidError, formatProblem } from '../../src/config/errors';

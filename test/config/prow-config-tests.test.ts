@@ -7,7 +7,11 @@ import type {
 } from '../../src/config/prow/decoded-config';
 import { aggregate } from '../../src/config/prow/job-base-validation';
 import { walkJobConfigDir } from '../../src/config/files/job-config-walk';
-import { validatePeriodics, validatePostsubmits, validatePresubmits } from '../../src/config/prow/job-validation';
+import {
+  validatePeriodics,
+  validatePostsubmits,
+  validatePresubmits,
+} from '../../src/config/prow/job-validation';
 import { branchersIntersect } from '../../src/config/presubmit-index/presubmit';
 import type { Brancher } from '../../src/config/types';
 import { readFileSync } from 'node:fs';

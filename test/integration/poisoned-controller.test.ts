@@ -50,7 +50,8 @@ describe('a controller whose workflow task keeps failing', () => {
     harness = await ReconcilerHarness.start({
       scenario,
       configArgv: config.argv,
-      extraArgv: ['--blast-radius-guard=false'],
+      // Payloads from 256 bytes compressed, the controller's state included: recover reads it through the codec.
+      extraArgv: ['--blast-radius-guard=false', '--payload-compression-threshold=256'],
     });
     await harness.startWorker({}, { bundle });
     // A worker's reader: health, metrics, and its deployment settings kept registered.
@@ -109,6 +110,13 @@ describe('a controller whose workflow task keeps failing', () => {
     expect(await answering()).toBe(0);
 
     const stuckRunId = (await handle.describe()).runId;
+    // The baseline recover needs is in a compressed payload of the stuck run's history.
+    const encodings = ((await handle.fetchHistory()).events ?? []).map((e) =>
+      Buffer.from(
+        e.childWorkflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.metadata?.encoding ?? [],
+      ).toString(),
+    );
+    expect(encodings).toContain('binary/zlib');
     // The documented recovery (README, "A controller that does not answer").
     const { stdout } = await run(process.execPath, [
       cli,

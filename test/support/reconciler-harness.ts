@@ -21,6 +21,7 @@ import {
 } from '../../src/temporal/controller-client';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ControllerView } from '../../workflows/types';
@@ -111,7 +112,11 @@ export class ReconcilerHarness {
       ...(opts.extraArgv ?? []),
     ]);
     const connection = await NativeConnection.connect({ address });
-    const client = new Client({ connection: await Connection.connect({ address }) });
+    // The worker's payload codec: results it compressed are read as the JSON they are.
+    const client = new Client({
+      connection: await Connection.connect({ address }),
+      dataConverter: reconcilerDataConverter(),
+    });
     return new ReconcilerHarness(
       client,
       connection,
@@ -163,6 +168,7 @@ export class ReconcilerHarness {
       identity: worker.identity,
       buildId: worker.identity,
       maxConcurrentActivities: worker.maxConcurrentActivities,
+      payloadCompressionThreshold: this.options.temporal.payloadCompressionThreshold,
     });
     // Observed at once: a worker that fails must fail its test, not surface later as an unhandled rejection.
     const running = created.run().catch((err: unknown) => {
