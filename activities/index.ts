@@ -14,13 +14,30 @@ import {
   reconcileRepository as reconcileRepositoryCore,
   type RepoOutcome,
   type RepoProgress,
-  type RepositoryDeps,
+  type RepositoryGitHub,
 } from '../src/reconcile/repository';
-import type { Metrics } from '../src/worker/metrics';
-import type { ConfigSnapshot, DiffResult, ReconcileOptions, RepositoryResult } from '../workflows/types';
+import type { Metrics } from '../src/metrics/metrics';
+import type { ConfigSnapshot, DiffResult, DeploymentSettings, RepositoryResult } from '../workflows/types';
 
-/** The GitHub side of a repository's work; built once per worker from the project's Octokit client. */
-export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
+/** What the repository activity is given: one repository's plan of one change, recorded in history. */
+export interface RepositoryActivityInput {
+  plan: RepoPlan;
+  baselineRevision: string;
+  newestRevision: string;
+  /** Only what a repository's work reads: the input is recorded in history once per repository. */
+  options: Pick<DeploymentSettings, 'dryRun' | 'continueOnError'>;
+  /**
+   * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
+   * always complete. Absent from runs started before the budget existed.
+   */
+  listWrites?: number;
+}
+
+/**
+ * The input as runs started before `plan` was named send it (the plan under `repo`, which everywhere else is
+ * `org/repo`): still accepted, as their activities may be retried by a newer worker.
+ */
+export type LegacyRepositoryActivityInput = Omit<RepositoryActivityInput, 'plan'> & { repo: RepoPlan };
 
 export interface ActivityDeps {
   configSource: ConfigSource;
@@ -125,7 +142,7 @@ export function createActivities(deps: ActivityDeps) {
     async diffConfigs(input: {
       baseline: ConfigSnapshot;
       newestRevision: string;
-      options: ReconcileOptions;
+      options: DeploymentSettings;
     }): Promise<DiffResult> {
       // The baseline's index in either form: plain JSON, or a controller's older gzip+base64 string.
       const before = readStoredIndex(input.baseline.index);
@@ -157,22 +174,14 @@ export function createActivities(deps: ActivityDeps) {
      * each PR's combined status once. Idempotent: deterministic ProwJob names and status checks before every
      * write. Heartbeats carry the PRs done, so a retry resumes; cancellation stops between GitHub calls.
      */
-    async reconcileRepository(input: {
-      repo: RepoPlan;
-      baselineRevision: string;
-      newestRevision: string;
-      /** Only what a repository's work reads: the input is recorded in history once per repository. */
-      options: Pick<ReconcileOptions, 'dryRun' | 'continueOnError'>;
-      /**
-       * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
-       * always complete. Absent from runs started before the budget existed.
-       */
-      listWrites?: number;
-    }): Promise<RepositoryResult> {
+    async reconcileRepository(
+      input: RepositoryActivityInput | LegacyRepositoryActivityInput,
+    ): Promise<RepositoryResult> {
       const context = Context.current();
       const listWrites = input.listWrites ?? (input.options.dryRun ? 1_000 : 50);
       const started = Date.now();
-      const { repo: plan, options } = input;
+      const plan = 'plan' in input ? input.plan : input.repo;
+      const { options } = input;
       const config = await configAt(input.newestRevision);
       const resumeFrom = context.info.heartbeatDetails as RepoProgress | undefined;
       let progress: RepoProgress = resumeFrom ?? { trigger: [], statuses: [] };
@@ -198,7 +207,7 @@ export function createActivities(deps: ActivityDeps) {
           },
           {
             org: plan.org,
-            repo: plan.name,
+            name: plan.name,
             trigger: plan.trigger.length
               ? resolveTriggerPresubmits(config.presubmitsOf(plan.repo), plan.trigger)
               : [],
@@ -270,15 +279,9 @@ function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
   return {
     repo: outcome.repo,
     prowJobs: outcome.triggered.slice(0, maxListed),
-    statusWrites: outcome.statusWrites.slice(0, maxListed).map((w) => ({
-      pr: w.pr,
-      sha: w.sha,
-      context: w.context,
-      state: w.state,
-      description: w.description,
-      phase: w.phase,
-      result: w.result,
-    })),
+    statusWrites: outcome.statusWrites
+      .slice(0, maxListed)
+      .map(({ targetUrl: _targetUrl, ...write }) => write),
     counts: {
       prowJobsCreated: count(outcome.triggered, (j) => j.result === 'created'),
       prowJobsExisting: count(outcome.triggered, (j) => j.result === 'exists'),

@@ -7,7 +7,7 @@ import { repositoryGitHub, type GitHubReadApi } from '../src/github/repository-g
 import type { WriteBudget } from '../src/github/write-budget';
 import { createProwJobClient } from '../src/kubernetes/client';
 import { silentLogger } from '../src/log';
-import type { Metrics } from '../src/worker/metrics';
+import type { Metrics } from '../src/metrics/metrics';
 
 export interface SandboxActivityOptions {
   configSource: ConfigSource;

@@ -5,6 +5,11 @@
  * `--flag value`, and booleans as `--flag` or `--flag=false`.
  */
 import type { ConfigSource } from './config/types';
+import type { GitHubOptions } from './github/github-options';
+import type { KubernetesOptions } from './kubernetes/cluster-config';
+import { defaultGuardOptions, type GuardOptions } from './reconcile/guard-options';
+import type { TemporalOptions } from './temporal/temporal-options';
+import type { DeploymentSettings } from '../workflows/types';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -339,22 +344,22 @@ const flagSpecs = {
   },
   'blast-radius-guard': {
     kind: 'bool',
-    default: true,
+    default: defaultGuardOptions.enabled,
     help: '(port, Q10) Hold large retirements for operator approval.',
   },
   'blast-radius-max-removed-fraction': {
     kind: 'float',
-    default: 0.1,
+    default: defaultGuardOptions.maxRemovedFraction,
     help: '(port) Share of all presubmits removed that holds a change.',
   },
   'blast-radius-max-removed-contexts': {
     kind: 'int',
-    default: 500,
+    default: defaultGuardOptions.maxRemovedContexts,
     help: '(port) Number of presubmit contexts retired that holds a change, whatever their share; 0 = none.',
   },
   'blast-radius-max-repo-removed-fraction': {
     kind: 'float',
-    default: 0.5,
+    default: defaultGuardOptions.maxRepoRemovedFraction,
     help: "(port) Share of one repository's presubmits removed that holds a change.",
   },
   'approval-timeout': {
@@ -442,35 +447,14 @@ export const flagGroups = {
 /** Every flag: what the worker (and `dev`, which runs one) accepts. */
 export const allFlags = Object.keys(flagSpecs) as FlagName[];
 
-export interface ReconcilerOptions {
+/**
+ * Everything one process's flags and environment give: the deployment's settings (what a run does) and each
+ * adapter's options, assembled here from the types their owners define.
+ */
+export interface ProcessOptions extends DeploymentSettings {
   config: ConfigSource;
-  continueOnError: boolean;
-  denylist: string[];
-  denylistAll: string[];
-  dryRun: boolean;
-  github: {
-    endpoint: string;
-    host: string;
-    tokenPath?: string;
-    appId?: string;
-    appPrivateKeyPath?: string;
-    appInstallationId?: number;
-    requestTimeoutMs: number;
-    maxRetries: number;
-    maxRateLimitWaitMs: number;
-    /** `--github-read-api`. */
-    readApi: 'graphql' | 'rest';
-    /** Deployment-wide write budget windows (`--github-write-budget`). */
-    writeBudget: { limit: number; windowMs: number }[];
-    workerReplicas: number;
-  };
-  kubernetes: {
-    kubeconfig?: string;
-    kubeconfigDir?: string;
-    kubeconfigSuffix?: string;
-    projectedTokenFile?: string;
-    noInClusterConfig: boolean;
-  };
+  github: GitHubOptions;
+  kubernetes: KubernetesOptions;
   metricsPort: number;
   metricsAddress: string;
   temporalMetricsPort: number;
@@ -480,43 +464,24 @@ export interface ReconcilerOptions {
   /** `--codec-server-address` (absent: no codec server) and the Web UI origins it answers. */
   codecServer: { host: string; port: number } | undefined;
   codecServerCorsOrigins: string[];
-  temporal: {
-    address: string;
-    namespace: string;
-    taskQueue: string;
-    apiKeyPath?: string;
-    tls: boolean;
-    tlsCertPath?: string;
-    tlsKeyPath?: string;
-    tlsCaPath?: string;
-    tlsServerName?: string;
-    /** Register missing search attributes at start (`--register-search-attributes`). */
-    registerSearchAttributes: boolean;
-    maxActivitiesPerSecond?: number;
-    maxConcurrentActivities: number;
-    /** `--payload-compression-threshold`: what the payload codec compresses (absent: its default). */
-    payloadCompressionThreshold?: number;
-  };
+  temporal: TemporalOptions;
   instance: string;
-  triggerNewRepos: boolean;
-  guard: {
-    enabled: boolean;
-    maxRemovedFraction: number;
-    maxRemovedContexts: number;
-    maxRepoRemovedFraction: number;
-    approvalTimeoutMs: number;
-  };
-  repoConcurrency: number;
-  retryBlockedAfterMs: number;
-  heartbeatTimeoutMs: number;
+  /** Every threshold given (a flag's default at least). */
+  guard: GuardOptions & { approvalTimeoutMs: number };
   configPollIntervalMs: number;
   /** Prow flags given that this port accepts but does not use, with why. */
   ignoredFlags: { flag: string; why: string }[];
-  /** Arguments that are not flags (a command's operands). */
-  positional: string[];
-  /** Values of the command's own flags (`commandFlags`), by flag name. */
-  command: Record<string, unknown>;
 }
+
+/** What a command line gives a CLI command: the process's options and its own flags' values. */
+export interface CommandLine {
+  options: ProcessOptions;
+  /** Values of the command's own flags (`commandFlags`), by flag name. */
+  flags: Record<string, FlagValue | undefined>;
+}
+
+/** A parsed flag value: its kind's type (durations in milliseconds). */
+export type FlagValue = string | string[] | boolean | number;
 
 type Raw = Record<string, string[]>;
 
@@ -576,7 +541,12 @@ export function parseFlags(
   return { raw, positional };
 }
 
-export function readValue(raw: Raw, name: string, spec: FlagSpec, env: NodeJS.ProcessEnv): unknown {
+export function readValue(
+  raw: Raw,
+  name: string,
+  spec: FlagSpec,
+  env: NodeJS.ProcessEnv,
+): FlagValue | undefined {
   const given = raw[name];
   const fromEnv = spec.env ? env[spec.env] : undefined;
   const values = given ?? (fromEnv !== undefined && fromEnv !== '' ? [fromEnv] : undefined);
@@ -630,13 +600,23 @@ export function parseDuration(text: string): number | undefined {
   return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2] as string] as number), 0);
 }
 
+/** The options a process's flags and environment give (the worker's, or the `accepted` flags of a command). */
 export function readOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  accepted: readonly FlagName[] = allFlags,
+): ProcessOptions {
+  return readCommandLine(argv, env, {}, accepted).options;
+}
+
+/** A CLI command's command line: the options and the values of its own flags (`commandFlags`). */
+export function readCommandLine(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   commandFlags: Record<string, FlagSpec> = {},
   accepted: readonly FlagName[] = allFlags,
-): ReconcilerOptions {
-  const { raw, positional } = parseFlags(argv, commandFlags, accepted);
+): CommandLine {
+  const { raw } = parseFlags(argv, commandFlags, accepted);
   const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
   const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
   const configPath = v<string>('config-path');
@@ -699,7 +679,7 @@ export function readOptions(
     nonEmpty(v<string>('supplemental-prow-configs-filename')) ??
     v<string>('supplemental-prow-configs-filename-suffix');
 
-  return {
+  const options: ProcessOptions = {
     config: {
       configPath,
       jobConfigPath: nonEmpty(v<string>('job-config-path')),
@@ -773,8 +753,10 @@ export function readOptions(
     ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
       .filter(([name, spec]) => spec.ignored && raw[name])
       .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),
-    positional,
-    command: Object.fromEntries(
+  };
+  return {
+    options,
+    flags: Object.fromEntries(
       Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [
         name,
         readValue(raw, name, spec, env),

@@ -4,12 +4,12 @@
  * disagree, or none has registered, no run starts (the controller does not guess). Plain data and pure
  * functions: time comes in as an argument.
  */
-import type { DeploymentSettingsView, ReconcileOptions, WorkerSettingsMessage } from './types';
+import type { DeploymentSettingsView, DeploymentSettings, WorkerSettingsMessage } from './types';
 
 /** Each live worker's registration, by worker ID; `lastSeen` is an ISO time. */
 export type RegisteredWorkers = Record<string, { revision: string; lastSeen: string }>;
 /** The settings registered under each revision (content hash) that some live worker holds. */
-export type SettingsByRevision = Record<string, ReconcileOptions>;
+export type SettingsByRevision = Record<string, DeploymentSettings>;
 
 export interface WorkerRegistrations {
   workers: RegisteredWorkers;

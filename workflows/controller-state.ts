@@ -19,7 +19,7 @@ import {
   changeHeldSchema,
   configChangedSchema,
   parse,
-  reconcileOptionsSchema,
+  deploymentSettingsSchema,
   retrySchema,
   skipSchema,
   workerSettingsSchema,
@@ -34,7 +34,7 @@ import type {
   DeploymentSettingsView,
   MessageRejections,
   OperatorAction,
-  ReconcileOptions,
+  DeploymentSettings,
   RejectedMessage,
   RunRecord,
 } from './types';
@@ -115,7 +115,7 @@ export interface LoopWait {
 /** The next run to start, with the settings it runs under. */
 export interface NextRun {
   request: ChangeRequest;
-  settings: ReconcileOptions | undefined;
+  settings: DeploymentSettings | undefined;
 }
 
 const recentRuns = 20;
@@ -134,7 +134,7 @@ export class ControllerStateMachine {
    * Options a request carried before deployment settings existed; only replays of runs recorded before them
    * use them. A carried request's options were already dropped by its schema, so only a signal sets them.
    */
-  private legacyOptions?: ReconcileOptions;
+  private legacyOptions?: DeploymentSettings;
   private memoShown = '';
 
   /**
@@ -335,7 +335,7 @@ export class ControllerStateMachine {
   legacyNextRun(woke: boolean, at: number): NextRun | undefined {
     const { state } = this;
     const action = this.takeOperatorAction();
-    const settings = (): ReconcileOptions | undefined =>
+    const settings = (): DeploymentSettings | undefined =>
       this.legacyOptions ?? this.deploymentSettings(at).settings;
     if (action?.kind === 'skip') {
       this.skipBlocked(action.action, at);
@@ -470,7 +470,7 @@ function parseOr<T>(schema: Schema<T>, value: unknown): T | undefined {
 }
 
 /** The options an old worker's request carried, when they are valid; only replays of old runs use them. */
-function legacyOptionsOf(raw: unknown): ReconcileOptions | undefined {
+function legacyOptionsOf(raw: unknown): DeploymentSettings | undefined {
   if (typeof raw !== 'object' || raw === null || !('options' in raw)) return undefined;
-  return parseOr(reconcileOptionsSchema, (raw as { options: unknown }).options);
+  return parseOr(deploymentSettingsSchema, (raw as { options: unknown }).options);
 }

@@ -12,7 +12,7 @@ import {
   upsertMemo,
   ChildWorkflowCancellationType,
 } from '@temporalio/workflow';
-import { BaselineRevision, ConfigRevision, ReconcileState } from '../src/temporal/search-attributes';
+import { BaselineRevision, ConfigRevision, ReconcileState } from './search-attributes';
 import {
   ControllerStateMachine,
   type ChangeRun,

@@ -16,10 +16,10 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { ConfigRevision, ReconcileRepositories, ReconcileState } from '../src/temporal/search-attributes';
+import { ConfigRevision, ReconcileRepositories, ReconcileState } from './search-attributes';
 import { summaryOf } from './config-summary';
 import { cancellationDetail, failureMessage, failureType } from './failures';
-import { parse, planDecisionSchema, reconcileOptionsSchema } from './message-schemas';
+import { parse, planDecisionSchema, deploymentSettingsSchema } from './message-schemas';
 import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
 import type {
   ChangeRunInput,
@@ -101,7 +101,7 @@ async function recordOutcome(outcome: string): Promise<void> {
 
 async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   // The deployment's settings as the controller passed them (runs started before them: the request's own).
-  const settings = parse(reconcileOptionsSchema, input.options ?? input.request.options);
+  const settings = parse(deploymentSettingsSchema, input.options ?? input.request.options);
   if (!settings.ok)
     throw ApplicationFailure.create({
       message: `the run has no valid deployment settings: ${settings.reason}`,
@@ -224,7 +224,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
           activitySummary(repoPlan),
           options.heartbeatTimeoutMs,
         )({
-          repo: repoPlan,
+          plan: repoPlan,
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,
           options: { dryRun: options.dryRun, continueOnError: options.continueOnError },

@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../../activities';
 import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
+import { readOptions, type ProcessOptions } from '../../src/options';
 import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import {
   controllerStatus,
@@ -21,6 +21,7 @@ import { controllerWorkflowId } from '../../workflows/controller';
 import type { ControllerView } from '../../workflows/types';
 import type { DoubleStarted } from './double-protocol';
 import { WorkerProcess } from './worker-process';
+import type { BenchWorkerSpec } from './worker-spec';
 
 /**
  * A reconciler deployment for a benchmark, as test/support/reconciler-harness.ts builds one for the
@@ -38,17 +39,6 @@ export interface BenchDeploymentOptions {
   writeSpacingMs: number;
   namespaces?: string[];
   /** Heartbeat interval of repository activities (the worker's default when absent). */
-  heartbeatIntervalMs?: number;
-}
-
-/** What a worker of the deployment needs, plain data so a worker process can be given it over IPC. */
-export interface BenchWorkerSpec {
-  temporalAddress: string;
-  /** The reconciler's flags (`readOptions`). */
-  argv: string[];
-  github: Pick<DoubleStarted, 'url' | 'app'>;
-  kubeconfig: string;
-  writeSpacingMs: number;
   heartbeatIntervalMs?: number;
 }
 
@@ -73,7 +63,7 @@ export class BenchDeployment {
     readonly client: Client,
     readonly connection: NativeConnection,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly workerSpec: BenchWorkerSpec,
   ) {}
 

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, type Logger } from '../../src/log';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
+import { readOptions, type ProcessOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { runWorker } from '../../src/worker/run-worker';
@@ -116,11 +116,7 @@ async function startKubernetesSandbox(argv: string[]): Promise<Started> {
   };
 }
 
-function banner(
-  options: ReconcilerOptions,
-  temporalUi: string | undefined,
-  github: string | undefined,
-): string {
+function banner(options: ProcessOptions, temporalUi: string | undefined, github: string | undefined): string {
   const sdkMetrics = options.temporalMetricsPort
     ? `http://${options.temporalMetricsAddress}:${options.temporalMetricsPort}/metrics`
     : 'off';

@@ -1,8 +1,8 @@
 import { checkConfig } from '../config/check-config';
-import { OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
+import { OptionsError, parseFlags, readCommandLine, readValue, type FlagSpec } from '../options';
 import { checkConfigTable } from './check-config-view';
 import { diffTable } from './diff-view';
-import type { Command } from './main';
+import type { Command } from './command';
 import { offlineDiff } from './offline-diff';
 import { outputFormat, render } from './output';
 
@@ -11,8 +11,8 @@ import { outputFormat, render } from './output';
  * `{ok, revision, presubmits, repositories}` or `{ok: false, errors}`. Exit 1 when the config is invalid.
  */
 export async function checkConfigCommand(argv: string[], command: Command): Promise<number> {
-  const options = readOptions(argv, process.env, command.flags, command.accepts);
-  const format = outputFormat(options.command.output);
+  const { options, flags } = readCommandLine(argv, process.env, command.flags, command.accepts);
+  const format = outputFormat(flags.output);
   const result = await checkConfig(options.config);
   const value = result.ok
     ? {

@@ -13,16 +13,8 @@ import {
   type FlagName,
   type FlagSpec,
 } from '../options';
+import type { Command } from './command';
 import { outputFlag } from './output';
-
-interface Command {
-  summary: string;
-  /** The worker flags it reads. */
-  accepts: readonly FlagName[];
-  /** Its own flags. */
-  flags?: Record<string, FlagSpec>;
-  run(argv: string[], command: Command): Promise<number>;
-}
 
 /** Errors whose message is the whole story (no stack trace even with DEBUG). */
 const knownErrors = new Set(['OptionsError', 'OperatorError', 'StartupError']);
@@ -65,7 +57,7 @@ const commands: Record<string, Command> = {
     summary: 'Run a worker: the reconciler, the config watcher, health and metrics (what a deployment runs).',
     accepts: allFlags,
     run: async (argv, command) => {
-      const options = readOptions(argv, process.env, {}, command.accepts);
+      const options = readOptions(argv, process.env, command.accepts);
       return (await import('../worker/run-worker.js')).runWorker(options);
     },
   },
@@ -121,8 +113,6 @@ const commands: Record<string, Command> = {
     run: async (argv, command) => (await import('./config-commands.js')).diffCommand(argv, command),
   },
 };
-
-export type { Command };
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);

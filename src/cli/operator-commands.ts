@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { sourceRevision } from '../config/files/source-revision';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
 import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
@@ -11,9 +11,11 @@ import { statusTable } from './status-view';
 /** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
 export interface OperatorContext {
   client: Client;
-  options: ReconcilerOptions;
+  options: ProcessOptions;
   by: string;
   reason?: string;
+  /** `plan --workflow-id`: the run whose plan to show, instead of the running one. */
+  workflowId?: string;
   print(line: string): void;
   /**
    * Prints a result in the chosen output format: `table(value)` for people, the value as JSON or YAML.
@@ -47,7 +49,7 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 }
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
-  const given = ctx.options.command['workflow-id'] as string | undefined;
+  const given = ctx.workflowId;
   const { workflowId, view } = given
     ? { workflowId: given, view: await ctx.client.workflow.getHandle(given).query(planQuery) }
     : await runningChange(ctx);

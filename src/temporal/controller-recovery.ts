@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { ReconcilerOptions } from '../options';
 import {
   reconcilerController,
   controllerWorkflowId,
@@ -12,7 +11,7 @@ import {
 import { configChangedSchema, parse } from '../../workflows/message-schemas';
 import { configChangedSignal } from '../../workflows/messages';
 import type { ChangeRequest, ChangeRunResult, ConfigSnapshot } from '../../workflows/types';
-import { controllerStatus } from './controller-client';
+import { controllerStatus, type ControllerAddress } from './controller-client';
 import { ZlibPayloadCodec } from './payload-codec';
 
 export class RecoveryError extends Error {
@@ -109,7 +108,7 @@ async function unprocessedChanges(history: temporal.api.history.v1.IHistory): Pr
  */
 export async function recoverController(
   client: Client,
-  options: Pick<ReconcilerOptions, 'instance' | 'temporal'>,
+  options: ControllerAddress,
   {
     by,
     reason,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { projectRoot } from '../project-root';
-import { searchAttributeFlags } from './search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 
 export interface DevServerOptions {
   /** Without the Web UI (tests, CI). */

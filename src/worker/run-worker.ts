@@ -4,7 +4,7 @@ import type { ProwJobCreator } from '../kubernetes/client';
 import { githubFromOptions, repositoryGitHub } from '../github/repository-github';
 import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
 import { ZlibPayloadCodec } from '../temporal/payload-codec';
 import { startCodecServer } from '../temporal/payload-codec-server';
@@ -16,9 +16,9 @@ import {
 } from '../temporal/controller-client';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
-import { checkNamespace } from '../temporal/namespace-check';
+import { checkNamespace } from './namespace-check';
 import { serverPort, startHealthServer } from './health-server';
-import { createMetrics } from './metrics';
+import { createMetrics } from '../metrics/metrics';
 import { startMetricsServer } from './metrics-server';
 import { createReconcilerWorker, installRuntime } from './reconciler-worker';
 import { listenError, StartupError, type ListenTarget } from './startup-error';
@@ -34,7 +34,7 @@ import type { Worker } from '@temporalio/worker';
  * Ends on SIGINT/SIGTERM after draining; resolves with the process exit code.
  */
 export async function runWorker(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger = createLogger({ component: 'worker' }),
 ): Promise<number> {
   for (const { flag, why } of options.ignoredFlags)
@@ -60,7 +60,7 @@ const listening = async (start: () => Promise<Server>, target: ListenTarget): Pr
 };
 
 async function startAndRun(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger,
   closers: (() => Promise<unknown>)[],
 ): Promise<number> {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
+import { readOptions, type ProcessOptions } from '../../src/options';
 import { parseGitHubDoubleArgs } from '../../sandbox/github/main';
 import { loadScenarioFile } from '../../sandbox/github/scenario';
 import { parseKubernetesDoubleArgs } from '../../sandbox/kubernetes/main';
@@ -35,7 +35,7 @@ const service = (name: string): ComposeService => {
   if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
   return s;
 };
-const workerOptions = (s: ComposeService): ReconcilerOptions => readOptions((s.command ?? []).slice(1), {});
+const workerOptions = (s: ComposeService): ProcessOptions => readOptions((s.command ?? []).slice(1), {});
 const healthTest = (s: ComposeService): string => [s.healthcheck?.test ?? []].flat().join(' ');
 /** A container path's mount in a service, and the path inside the mounted source. */
 const mountOf = (s: ComposeService, containerPath: string) => {

@@ -9,7 +9,7 @@ import * as operator from '../../src/cli/operator-commands';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
-import type { Metrics } from '../../src/worker/metrics';
+import type { Metrics } from '../../src/metrics/metrics';
 import { cli } from '../support/worker-process';
 import { WorkerObserver } from '../support/worker-observer';
 

@@ -1,5 +1,5 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { reconcileOptionsOf, settingsRevision } from '../../src/temporal/controller-client';
+import { deploymentSettingsOf, settingsRevision } from '../../src/temporal/controller-client';
 import { planQuery } from '../../workflows/messages';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
@@ -193,7 +193,7 @@ describe('fuzzing every signal and update of a live controller', () => {
   });
 
   it(`drops every malformed signal, records it, and keeps answering status (seed ${seed})`, async () => {
-    const settings = reconcileOptionsOf(harness.options) as unknown as Record<string, unknown>;
+    const settings = deploymentSettingsOf(harness.options) as unknown as Record<string, unknown>;
     const contracts = signalContracts(settings);
     const others = Object.values(contracts).map((c) => c.valid);
     const r = random(seed);
@@ -218,7 +218,7 @@ describe('fuzzing every signal and update of a live controller', () => {
     expect(view.rejected?.recent[0]?.message).toBe('workerSettings');
     expect(view.health.ok).toBe(true);
     expect(view.deployment?.conflict).toBeFalsy();
-    expect(view.deployment?.revision).toBe(settingsRevision(reconcileOptionsOf(harness.options)));
+    expect(view.deployment?.revision).toBe(settingsRevision(deploymentSettingsOf(harness.options)));
     // Every worker exports the rejections as a counter, from the controller's status.
     await observer.reader.refresh();
     for (const message of Object.keys(contracts))

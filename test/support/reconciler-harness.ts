@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import type { WriteBudget } from '../../src/github/write-budget';
-import type { ReconcilerOptions } from '../../src/options';
+import type { ProcessOptions } from '../../src/options';
 import { readOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
 import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../sandbox/github';
@@ -19,7 +19,7 @@ import {
   requestReconcile,
   waitForController,
 } from '../../src/temporal/controller-client';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
@@ -86,7 +86,7 @@ export class ReconcilerHarness {
     readonly connection: NativeConnection,
     readonly github: GitHubDouble,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly metrics: Metrics,
     private readonly ownsDoubles: boolean,
   ) {}

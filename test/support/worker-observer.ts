@@ -5,7 +5,7 @@ import {
   type ControllerStateReaderOptions,
 } from '../../src/worker/controller-state-reader';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import type { ReconcilerHarness } from './reconciler-harness';
 
 /** A gauge or counter of prom-client, read as a test reads it: its first value. */

@@ -11,7 +11,7 @@ import type {
   ChangeOutcomeKind,
   ConfigSnapshot,
   ControllerView,
-  ReconcileOptions,
+  DeploymentSettings,
 } from '../../workflows/types';
 
 /**
@@ -25,7 +25,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const instance = 'test';
 const minute = 60_000;
 
-const settings = (overrides: Partial<ReconcileOptions> = {}): ReconcileOptions => ({
+const settings = (overrides: Partial<DeploymentSettings> = {}): DeploymentSettings => ({
   dryRun: false,
   continueOnError: false,
   denylist: [],

@@ -3,7 +3,7 @@ import { statSync, type Stats } from 'node:fs';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
 import type { DecodedJobConfig } from '../prow/decoded-config';
-import type { FileJobs, JobFileSource } from '../prow/job-config';
+import type { FileJobs, JobFileSource } from './job-file-source';
 import { packJson, unpackJson } from '../../packed-json';
 
 /**

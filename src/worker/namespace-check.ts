@@ -2,8 +2,8 @@ import { isGrpcServiceError, type Client } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Logger } from '../log';
-import { StartupError } from '../worker/startup-error';
-import { cliTypeName, customSearchAttributes } from './search-attributes';
+import { StartupError } from './startup-error';
+import { cliTypeName, customSearchAttributes } from '../../workflows/search-attributes';
 
 /** gRPC status codes the check tells apart. */
 const grpc = { NOT_FOUND: 5, PERMISSION_DENIED: 7, UNIMPLEMENTED: 12 } as const;

@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 /**
  * Custom search attributes that make reconcile runs findable in the Web UI and with `temporal workflow list`.
  * They must be registered on the namespace before use: `npm start` and the test harness pass them to
- * `temporal server start-dev`; a worker registers missing ones at start (src/temporal/namespace-check.ts)
+ * `temporal server start-dev`; a worker registers missing ones at start (src/worker/namespace-check.ts)
  * or exits naming the command; production clusters may register them once (README, "Deploying").
  * Never put secrets in them: search attributes are stored unencoded.
  */
