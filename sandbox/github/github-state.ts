@@ -76,6 +76,18 @@ export interface StatusRejection {
 }
 
 export const statusDocs = 'https://docs.github.com/rest/commits/statuses#create-a-commit-status';
+
+/** GitHub's 422 for a commit status it refuses: one custom error on the Status resource. */
+function statusValidationFailed(error: { field?: string; message: string }): StatusRejection {
+  return {
+    status: 422,
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'Status', code: 'custom', ...error }],
+      documentation_url: statusDocs,
+    },
+  };
+}
 export const maxStatusesPerContext = 1000;
 export const maxDescriptionLength = 140;
 
@@ -234,40 +246,18 @@ export class GitHubState {
       };
     }
     if ((input.description ?? '').length > maxDescriptionLength) {
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          errors: [
-            {
-              resource: 'Status',
-              code: 'custom',
-              field: 'description',
-              message: 'description is too long (maximum is 140 characters)',
-            },
-          ],
-          documentation_url: statusDocs,
-        },
-      };
+      return statusValidationFailed({
+        field: 'description',
+        message: 'description is too long (maximum is 140 characters)',
+      });
     }
     const same = (repo.statuses.get(commit) ?? []).filter(
       (s) => key(s.context) === key(input.context),
     ).length;
     if (same >= maxStatusesPerContext) {
-      return {
-        status: 422,
-        body: {
-          message: 'Validation Failed',
-          errors: [
-            {
-              resource: 'Status',
-              code: 'custom',
-              message: 'This SHA and context has reached the maximum number of statuses.',
-            },
-          ],
-          documentation_url: statusDocs,
-        },
-      };
+      return statusValidationFailed({
+        message: 'This SHA and context has reached the maximum number of statuses.',
+      });
     }
     return this.appendStatus(repo, commit, {
       context: input.context,
