@@ -2,9 +2,10 @@
 #
 # The production image of status-reconciler: `docker build -t status-reconciler .`, then
 # `docker run status-reconciler --config-path=... --temporal-address=...` runs `status-reconciler worker`
-# with Prow's flags (README, "Deploying"). The local sandboxes and the operator commands (`status`,
-# `approve`, ...) are in the same image: `--entrypoint node ... dist/src/sandbox/github/main.js`, or
-# `status-reconciler approve --reason ...` as the command.
+# with Prow's flags (README, "Deploying"). The operator commands (`status`, `approve`, ...) are in the same
+# image: `status-reconciler approve --reason ...` as the command. The GitHub and Kubernetes doubles are not:
+# this image compiles src/, workflows/ and activities/ only (tsconfig.prod.json); the doubles of
+# docker-compose.yml have their own image, sandbox/Dockerfile.
 #
 # Why Debian (bookworm-slim) and not Alpine: @temporalio/core-bridge (the Temporal SDK's Rust core) ships its
 # native addon prebuilt for linux glibc only (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu). On
@@ -19,13 +20,12 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# What tsconfig.build.json compiles (`npm run build`).
-COPY tsconfig.json tsconfig.build.json ./
+# What tsconfig.prod.json compiles (`npm run build:prod`): no sandbox/, bench/ or test/.
+COPY tsconfig.json tsconfig.prod.json ./
 COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
-COPY bench ./bench
-RUN npm run build
+RUN npm run build:prod
 
 # ---- runtime: production dependencies and the compiled code only ----
 FROM ${NODE_IMAGE} AS runtime
@@ -44,10 +44,6 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/workflows ./dist/workflows
 COPY --from=build /app/dist/activities ./dist/activities
-# The worker writes nothing (state lives in Temporal). /app/.data is where the local sandboxes write their
-# generated GitHub App key and kubeconfig in docker-compose.yml; it belongs to the runtime user so a named
-# volume mounted there is writable.
-RUN mkdir -p /app/.data && chown node:node /app/.data
 # The base image's unprivileged `node` user (uid/gid 1000), numeric so Kubernetes' runAsNonRoot can check it.
 USER 1000:1000
 # --health-port (/healthz, /healthz/ready, /livez), --metrics-port, --temporal-metrics-port.

@@ -1,8 +1,7 @@
 import { Context, ApplicationFailure, CancelledFailure } from '@temporalio/activity';
-import { decodeIndexBlob, encodeIndexBlob } from '../src/config/presubmit-index/index-codec';
+import { readStoredIndex, toWireIndex } from '../src/config/presubmit-index/index-codec';
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
-import { parsePresubmitIndex } from '../src/config/presubmit-index/index-model';
 import { openLoadCache } from '../src/config/load-cache-file';
 import {
   loadRetainedConfig,
@@ -20,13 +19,30 @@ import {
   reconcileRepository as reconcileRepositoryCore,
   type RepoOutcome,
   type RepoProgress,
-  type RepositoryDeps,
+  type RepositoryGitHub,
 } from '../src/reconcile/repository';
-import type { Metrics } from '../src/worker/metrics';
-import type { ConfigSnapshot, DiffResult, ReconcileOptions, RepositoryResult } from '../workflows/types';
+import type { Metrics } from '../src/metrics/metrics';
+import type { ConfigSnapshot, DiffResult, DeploymentSettings, RepositoryResult } from '../workflows/types';
 
-/** The GitHub side of a repository's work; built once per worker from the project's Octokit client. */
-export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
+/** What the repository activity is given: one repository's plan of one change, recorded in history. */
+export interface RepositoryActivityInput {
+  plan: RepoPlan;
+  baselineRevision: string;
+  newestRevision: string;
+  /** Only what a repository's work reads: the input is recorded in history once per repository. */
+  options: Pick<DeploymentSettings, 'dryRun' | 'continueOnError'>;
+  /**
+   * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
+   * always complete. Absent from runs started before the budget existed.
+   */
+  listWrites?: number;
+}
+
+/**
+ * The input as runs started before `plan` was named send it (the plan under `repo`, which everywhere else is
+ * `org/repo`): still accepted, as their activities may be retried by a newer worker.
+ */
+export type LegacyRepositoryActivityInput = Omit<RepositoryActivityInput, 'plan'> & { repo: RepoPlan };
 
 export interface ActivityDeps {
   configSource: ConfigSource;
@@ -126,7 +142,7 @@ export function createActivities(deps: ActivityDeps) {
         sourceRevision: input.sourceRevision,
         presubmitCount,
         repoCount: Object.keys(config.index.repos).length,
-        index: await encodeIndexBlob(config.index),
+        index: toWireIndex(config.index),
       };
     },
 
@@ -139,9 +155,10 @@ export function createActivities(deps: ActivityDeps) {
     async diffConfigs(input: {
       baseline: ConfigSnapshot;
       newestRevision: string;
-      options: ReconcileOptions;
+      options: DeploymentSettings;
     }): Promise<DiffResult> {
-      const before = parsePresubmitIndex(decodeIndexBlob(input.baseline.index));
+      // The baseline's index in either form: plain JSON, or a controller's older gzip+base64 string.
+      const before = readStoredIndex(input.baseline.index);
       const after = (await configAt(input.newestRevision)).index;
       const diff = diffPresubmits(before.repos, after.repos, {
         triggerNewRepos: input.options.triggerNewRepos,
@@ -170,22 +187,14 @@ export function createActivities(deps: ActivityDeps) {
      * each PR's combined status once. Idempotent: deterministic ProwJob names and status checks before every
      * write. Heartbeats carry the PRs done, so a retry resumes; cancellation stops between GitHub calls.
      */
-    async reconcileRepository(input: {
-      repo: RepoPlan;
-      baselineRevision: string;
-      newestRevision: string;
-      /** Only what a repository's work reads: the input is recorded in history once per repository. */
-      options: Pick<ReconcileOptions, 'dryRun' | 'continueOnError'>;
-      /**
-       * Writes (and ProwJobs) to list in the result, the run's share of its history budget; the counts are
-       * always complete. Absent from runs started before the budget existed.
-       */
-      listWrites?: number;
-    }): Promise<RepositoryResult> {
+    async reconcileRepository(
+      input: RepositoryActivityInput | LegacyRepositoryActivityInput,
+    ): Promise<RepositoryResult> {
       const context = Context.current();
       const listWrites = input.listWrites ?? (input.options.dryRun ? 1_000 : 50);
       const started = Date.now();
-      const { repo: plan, options } = input;
+      const plan = 'plan' in input ? input.plan : input.repo;
+      const { options } = input;
       const config = await configAt(input.newestRevision);
       const resumeFrom = context.info.heartbeatDetails as RepoProgress | undefined;
       let progress: RepoProgress = resumeFrom ?? { trigger: [], statuses: [] };
@@ -211,7 +220,7 @@ export function createActivities(deps: ActivityDeps) {
           },
           {
             org: plan.org,
-            repo: plan.name,
+            name: plan.name,
             trigger: plan.trigger.length
               ? resolveTriggerPresubmits(config.presubmitsOf(plan.repo), plan.trigger)
               : [],
@@ -283,15 +292,9 @@ function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
   return {
     repo: outcome.repo,
     prowJobs: outcome.triggered.slice(0, maxListed),
-    statusWrites: outcome.statusWrites.slice(0, maxListed).map((w) => ({
-      pr: w.pr,
-      sha: w.sha,
-      context: w.context,
-      state: w.state,
-      description: w.description,
-      phase: w.phase,
-      result: w.result,
-    })),
+    statusWrites: outcome.statusWrites
+      .slice(0, maxListed)
+      .map(({ targetUrl: _targetUrl, ...write }) => write),
     counts: {
       prowJobsCreated: count(outcome.triggered, (j) => j.result === 'created'),
       prowJobsExisting: count(outcome.triggered, (j) => j.result === 'exists'),
@@ -299,6 +302,10 @@ function compact(outcome: RepoOutcome, maxListed: number): RepositoryResult {
       statusesWritten: count(outcome.statusWrites, (w) => w.result === 'written'),
       statusesPlanned: count(outcome.statusWrites, (w) => w.result === 'planned'),
       pullRequests: outcome.reads.combinedStatus,
+      pullRequestsAffected: new Set([
+        ...outcome.triggered.map((j) => j.pr),
+        ...outcome.statusWrites.map((w) => w.pr),
+      ]).size,
     },
     truncated: outcome.triggered.length > maxListed || outcome.statusWrites.length > maxListed,
     errors: outcome.errors.slice(0, 20),

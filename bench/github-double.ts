@@ -7,8 +7,8 @@
  * Each phase runs a fixed time with a few requests in flight over keep-alive connections.
  */
 import { silentLogger } from '../src/log';
-import { startGitHubDouble, type GitHubDouble } from '../src/sandbox/github/github-double';
-import { generateScenario } from '../src/sandbox/github/scenario-generator';
+import { startGitHubDouble, type GitHubDouble } from '../sandbox/github/github-double';
+import { generateScenario } from '../sandbox/github/scenario-generator';
 
 const phaseMs = Number(process.env.BENCH_PHASE_MS ?? 4000);
 const inFlight = Number(process.env.BENCH_CONCURRENCY ?? 8);

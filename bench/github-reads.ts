@@ -22,9 +22,9 @@ import type { GitHubReadApi } from '../src/github/repository-github';
 import { silentLogger } from '../src/log';
 import { projectRoot } from '../src/project-root';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { sandboxActivityDeps } from '../src/sandbox/activity-deps';
-import { startGitHubDouble, type GitHubDouble, type LoggedRequest } from '../src/sandbox/github';
-import type { ReconcileOptions } from '../workflows/types';
+import { sandboxActivityDeps } from '../sandbox/activity-deps';
+import { startGitHubDouble, type GitHubDouble, type LoggedRequest } from '../sandbox/github';
+import type { DeploymentSettings } from '../workflows/types';
 import { buildScaleFixture, scenarioFromIndex, type ScaleFixture } from './support/prow-config-scale';
 
 const sourceDir = [
@@ -44,7 +44,7 @@ contexts: [{ name: none, context: { cluster: none, user: none } }]
 current-context: none
 `;
 
-const options: ReconcileOptions = {
+const options: DeploymentSettings = {
   dryRun: true,
   continueOnError: true,
   denylist: [],
@@ -145,7 +145,7 @@ async function pass(
     let seen = double.requests.entries.length;
     for (const repo of work as RepoPlan[]) {
       const outcome = await inActivity(acts.reconcileRepository, {
-        repo,
+        plan: repo,
         baselineRevision: baseline.revision,
         newestRevision: newest.revision,
         options,

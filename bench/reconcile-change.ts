@@ -20,7 +20,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import type { ConfigSource } from '../src/config/types';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { reconcileOptionsOf } from '../src/temporal/controller-client';
+import { deploymentSettingsOf } from '../src/temporal/controller-client';
 import type { reconcileChange } from '../workflows/reconcile-change';
 import type { ChangeRunInput, ChangeRunResult, ConfigSnapshot, RunRecord } from '../workflows/types';
 import { BenchDeployment } from './support/deployment';
@@ -110,7 +110,7 @@ async function runWithoutTemporal(
   const cpu = process.cpuUsage();
   const inActivity = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> =>
     new MockActivityEnvironment().run(fn, ...args);
-  const options = reconcileOptionsOf(deployment.options);
+  const options = deploymentSettingsOf(deployment.options);
   const started = performance.now();
   const newest = await inActivity(acts.loadAndValidateConfig, { sourceRevision: undefined });
   const { plan } = await inActivity(acts.diffConfigs, { baseline, newestRevision: newest.revision, options });
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
               reason: 'benchmark: forced rerun of the same transition',
               requestedBy: 'bench',
               force: true,
-              options: reconcileOptionsOf(deployment.options),
+              options: deploymentSettingsOf(deployment.options),
             },
           } satisfies ChangeRunInput,
         ],

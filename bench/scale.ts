@@ -264,8 +264,8 @@ async function runOne(opts: {
     };
     const stateBytes = Buffer.byteLength(JSON.stringify(state));
     out(
-      `controller state: ${kb(stateBytes)} as JSON, of which the presubmit index blob ` +
-        `(gzip+base64) ${kb(result.newest.index.length)}`,
+      `controller state: ${kb(stateBytes)} as JSON, of which the presubmit index ` +
+        `${kb(Buffer.byteLength(JSON.stringify(result.newest.index)))} (the payload codec compresses it on the wire)`,
     );
     const largest = Math.max(
       ...[change, baselineHistory, controller].map((h) => h.largestPayloads[0]?.bytes ?? 0),

@@ -8,7 +8,7 @@
  * `../shared/data/prowjob-crd/`. Only the schema is kept, and its `description` texts are dropped: they
  * are documentation, never validation, and make up four fifths of the bytes. Every other keyword,
  * `x-kubernetes-*` extensions included, is kept as Prow ships it; the double gives those extensions
- * their Kubernetes meaning itself (src/sandbox/kubernetes/prowjob-admission.ts).
+ * their Kubernetes meaning itself (sandbox/kubernetes/prowjob-admission.ts).
  *
  * Run from the project root (the compiled file must sit below it to find `yaml` and `prettier`):
  *

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     console.error('usage: slice-github-openapi <path to node_modules/@octokit/openapi> [output dir]');
     process.exit(2);
   }
-  const outDir = process.argv[3] ?? path.join(process.cwd(), 'src', 'sandbox', 'github', 'schemas');
+  const outDir = process.argv[3] ?? path.join(process.cwd(), 'sandbox', 'github', 'schemas');
   const pkg = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
   const full = JSON.parse(
     readFileSync(path.join(packageDir, 'generated', 'api.github.com.json'), 'utf8'),

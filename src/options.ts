@@ -5,6 +5,11 @@
  * `--flag value`, and booleans as `--flag` or `--flag=false`.
  */
 import type { ConfigSource } from './config/types';
+import type { GitHubOptions } from './github/github-options';
+import type { KubernetesOptions } from './kubernetes/cluster-config';
+import { defaultGuardOptions, type GuardOptions } from './reconcile/guard-options';
+import type { TemporalOptions } from './temporal/temporal-options';
+import type { DeploymentSettings } from '../workflows/types';
 
 export class OptionsError extends Error {
   override name = 'OptionsError';
@@ -229,6 +234,21 @@ const flagSpecs = {
     default: '0.0.0.0',
     help: "(port) IP address to serve health on (0.0.0.0: every interface, as Kubernetes' probes need).",
   },
+  'codec-server-address': {
+    kind: 'string',
+    default: '',
+    help: '(port) host:port of a codec server for the Temporal Web UI (its codec endpoint setting): decodes the payloads the worker compressed; off when empty.',
+  },
+  'codec-server-cors-origin': {
+    kind: 'strings',
+    default: [],
+    help: '(port) Origin of the Web UI allowed to call the codec server (e.g. https://temporal.example.com), repeatable; none given: any origin, without credentials.',
+  },
+  'payload-compression-threshold': {
+    kind: 'int',
+    default: 16_384,
+    help: '(port) Payloads of at least this many bytes are stored zlib-compressed (binary/zlib); smaller ones stay plain JSON.',
+  },
   'pprof-port': {
     kind: 'int',
     default: 6060,
@@ -324,22 +344,22 @@ const flagSpecs = {
   },
   'blast-radius-guard': {
     kind: 'bool',
-    default: true,
+    default: defaultGuardOptions.enabled,
     help: '(port, Q10) Hold large retirements for operator approval.',
   },
   'blast-radius-max-removed-fraction': {
     kind: 'float',
-    default: 0.1,
+    default: defaultGuardOptions.maxRemovedFraction,
     help: '(port) Share of all presubmits removed that holds a change.',
   },
   'blast-radius-max-removed-contexts': {
     kind: 'int',
-    default: 500,
+    default: defaultGuardOptions.maxRemovedContexts,
     help: '(port) Number of presubmit contexts retired that holds a change, whatever their share; 0 = none.',
   },
   'blast-radius-max-repo-removed-fraction': {
     kind: 'float',
-    default: 0.5,
+    default: defaultGuardOptions.maxRepoRemovedFraction,
     help: "(port) Share of one repository's presubmits removed that holds a change.",
   },
   'approval-timeout': {
@@ -427,76 +447,41 @@ export const flagGroups = {
 /** Every flag: what the worker (and `dev`, which runs one) accepts. */
 export const allFlags = Object.keys(flagSpecs) as FlagName[];
 
-export interface ReconcilerOptions {
+/**
+ * Everything one process's flags and environment give: the deployment's settings (what a run does) and each
+ * adapter's options, assembled here from the types their owners define.
+ */
+export interface ProcessOptions extends DeploymentSettings {
   config: ConfigSource;
-  continueOnError: boolean;
-  denylist: string[];
-  denylistAll: string[];
-  dryRun: boolean;
-  github: {
-    endpoint: string;
-    host: string;
-    tokenPath?: string;
-    appId?: string;
-    appPrivateKeyPath?: string;
-    appInstallationId?: number;
-    requestTimeoutMs: number;
-    maxRetries: number;
-    maxRateLimitWaitMs: number;
-    /** `--github-read-api`. */
-    readApi: 'graphql' | 'rest';
-    /** Deployment-wide write budget windows (`--github-write-budget`). */
-    writeBudget: { limit: number; windowMs: number }[];
-    workerReplicas: number;
-  };
-  kubernetes: {
-    kubeconfig?: string;
-    kubeconfigDir?: string;
-    kubeconfigSuffix?: string;
-    projectedTokenFile?: string;
-    noInClusterConfig: boolean;
-  };
+  github: GitHubOptions;
+  kubernetes: KubernetesOptions;
   metricsPort: number;
   metricsAddress: string;
   temporalMetricsPort: number;
   temporalMetricsAddress: string;
   healthPort: number;
   healthAddress: string;
-  temporal: {
-    address: string;
-    namespace: string;
-    taskQueue: string;
-    apiKeyPath?: string;
-    tls: boolean;
-    tlsCertPath?: string;
-    tlsKeyPath?: string;
-    tlsCaPath?: string;
-    tlsServerName?: string;
-    /** Register missing search attributes at start (`--register-search-attributes`). */
-    registerSearchAttributes: boolean;
-    maxActivitiesPerSecond?: number;
-    maxConcurrentActivities: number;
-  };
+  /** `--codec-server-address` (absent: no codec server) and the Web UI origins it answers. */
+  codecServer: { host: string; port: number } | undefined;
+  codecServerCorsOrigins: string[];
+  temporal: TemporalOptions;
   instance: string;
-  triggerNewRepos: boolean;
-  guard: {
-    enabled: boolean;
-    maxRemovedFraction: number;
-    maxRemovedContexts: number;
-    maxRepoRemovedFraction: number;
-    approvalTimeoutMs: number;
-  };
-  repoConcurrency: number;
-  retryBlockedAfterMs: number;
-  heartbeatTimeoutMs: number;
+  /** Every threshold given (a flag's default at least). */
+  guard: GuardOptions & { approvalTimeoutMs: number };
   configPollIntervalMs: number;
   /** Prow flags given that this port accepts but does not use, with why. */
   ignoredFlags: { flag: string; why: string }[];
-  /** Arguments that are not flags (a command's operands). */
-  positional: string[];
-  /** Values of the command's own flags (`commandFlags`), by flag name. */
-  command: Record<string, unknown>;
 }
+
+/** What a command line gives a CLI command: the process's options and its own flags' values. */
+export interface CommandLine {
+  options: ProcessOptions;
+  /** Values of the command's own flags (`commandFlags`), by flag name. */
+  flags: Record<string, FlagValue | undefined>;
+}
+
+/** A parsed flag value: its kind's type (durations in milliseconds). */
+export type FlagValue = string | string[] | boolean | number;
 
 type Raw = Record<string, string[]>;
 
@@ -556,7 +541,12 @@ export function parseFlags(
   return { raw, positional };
 }
 
-export function readValue(raw: Raw, name: string, spec: FlagSpec, env: NodeJS.ProcessEnv): unknown {
+export function readValue(
+  raw: Raw,
+  name: string,
+  spec: FlagSpec,
+  env: NodeJS.ProcessEnv,
+): FlagValue | undefined {
   const given = raw[name];
   const fromEnv = spec.env ? env[spec.env] : undefined;
   const values = given ?? (fromEnv !== undefined && fromEnv !== '' ? [fromEnv] : undefined);
@@ -610,13 +600,23 @@ export function parseDuration(text: string): number | undefined {
   return parts.reduce((total, p) => total + Number(p[1]) * (units[p[2] as string] as number), 0);
 }
 
+/** The options a process's flags and environment give (the worker's, or the `accepted` flags of a command). */
 export function readOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  accepted: readonly FlagName[] = allFlags,
+): ProcessOptions {
+  return readCommandLine(argv, env, {}, accepted).options;
+}
+
+/** A CLI command's command line: the options and the values of its own flags (`commandFlags`). */
+export function readCommandLine(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   commandFlags: Record<string, FlagSpec> = {},
   accepted: readonly FlagName[] = allFlags,
-): ReconcilerOptions {
-  const { raw, positional } = parseFlags(argv, commandFlags, accepted);
+): CommandLine {
+  const { raw } = parseFlags(argv, commandFlags, accepted);
   const v = <T>(name: FlagName): T => readValue(raw, name, flagSpecs[name], env) as T;
   const nonEmpty = (s: string): string | undefined => (s === '' ? undefined : s);
   const configPath = v<string>('config-path');
@@ -643,6 +643,19 @@ export function readOptions(
       throw new OptionsError(`invalid value ${x} for flag -${name}: not a port (0 to 65535)`);
     return x;
   };
+  const hostPort = (name: FlagName): { host: string; port: number } | undefined => {
+    const text = v<string>(name);
+    if (!text) return undefined;
+    const colon = text.lastIndexOf(':');
+    const host = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    const portText = text.slice(colon + 1);
+    const portNumber = Number(portText);
+    if (colon < 1 || !/^\d+$/.test(portText) || portNumber > 65535)
+      throw new OptionsError(
+        `invalid value ${JSON.stringify(text)} for flag -${name}: want host:port, like 127.0.0.1:8089`,
+      );
+    return { host, port: portNumber };
+  };
   const appId = nonEmpty(v<string>('github-app-id'));
   const appKey = nonEmpty(v<string>('github-app-private-key-path'));
   const tokenPath = nonEmpty(v<string>('github-token-path'));
@@ -666,7 +679,7 @@ export function readOptions(
     nonEmpty(v<string>('supplemental-prow-configs-filename')) ??
     v<string>('supplemental-prow-configs-filename-suffix');
 
-  return {
+  const options: ProcessOptions = {
     config: {
       configPath,
       jobConfigPath: nonEmpty(v<string>('job-config-path')),
@@ -707,6 +720,8 @@ export function readOptions(
     temporalMetricsAddress: v('temporal-metrics-address'),
     healthPort: port('health-port'),
     healthAddress: v('health-address'),
+    codecServer: hostPort('codec-server-address'),
+    codecServerCorsOrigins: v('codec-server-cors-origin'),
     temporal: {
       address: v('temporal-address'),
       namespace: v('temporal-namespace'),
@@ -720,6 +735,7 @@ export function readOptions(
       registerSearchAttributes: v('register-search-attributes'),
       maxActivitiesPerSecond: v<number>('max-activities-per-second') || undefined,
       maxConcurrentActivities: positive('worker-max-concurrent-activities'),
+      payloadCompressionThreshold: positive('payload-compression-threshold'),
     },
     instance: v('instance'),
     triggerNewRepos: v('trigger-new-repos'),
@@ -737,8 +753,10 @@ export function readOptions(
     ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
       .filter(([name, spec]) => spec.ignored && raw[name])
       .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),
-    positional,
-    command: Object.fromEntries(
+  };
+  return {
+    options,
+    flags: Object.fromEntries(
       Object.entries(commandFlags).map(([name, spec]: [string, FlagSpec]) => [
         name,
         readValue(raw, name, spec, env),

@@ -13,10 +13,10 @@
  */
 import type {
   ChangeRequest,
-  GuardOptions,
+  GuardSettings,
   OperatorAction,
   PlanDecision,
-  ReconcileOptions,
+  DeploymentSettings,
   WorkerSettingsMessage,
 } from './types';
 
@@ -148,7 +148,7 @@ export const changeHeldSchema: Schema<{ workflowId: string }> = object<{ workflo
   workflowId: required(string({ min: 1, max: 1_000 })),
 });
 
-const guardSchema: Schema<GuardOptions> = object<GuardOptions>({
+const guardSchema: Schema<GuardSettings> = object<GuardSettings>({
   enabled: required(boolean),
   maxRemovedFraction: required(number({ min: 0, max: 1 })),
   maxRemovedContexts: optional(number({ min: 0, max: 1e9, integer: true })),
@@ -159,7 +159,7 @@ const guardSchema: Schema<GuardOptions> = object<GuardOptions>({
 const repositoryList = array(string({ min: 1, max: 300 }), { max: 10_000 });
 
 /** A deployment's run-shaping settings: its workers' flags (issue 13). */
-export const reconcileOptionsSchema: Schema<ReconcileOptions> = object<ReconcileOptions>({
+export const deploymentSettingsSchema: Schema<DeploymentSettings> = object<DeploymentSettings>({
   dryRun: required(boolean),
   continueOnError: required(boolean),
   denylist: required(repositoryList),
@@ -180,7 +180,7 @@ export const workerSettingsSchema: Schema<WorkerSettingsMessage> = (value, path)
     workerId: required(name),
     leaving: optional(boolean),
     revision: optional(revision),
-    settings: optional(reconcileOptionsSchema),
+    settings: optional(deploymentSettingsSchema),
   })(value, path);
   if (!message.leaving && (message.revision === undefined || message.settings === undefined))
     throw new SchemaViolation(`${message.revision === undefined ? 'revision' : 'settings'}: required`);

@@ -1,7 +1,6 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
-  ActivityFailure,
   condition,
   getExternalWorkflowHandle,
   proxyActivities,
@@ -10,7 +9,6 @@ import {
   upsertMemo,
   upsertSearchAttributes,
   isCancellation,
-  CancelledFailure,
   CancellationScope,
   patched,
   proxyLocalActivities,
@@ -18,8 +16,10 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { hasWork, type RepoPlan } from '../src/reconcile/plan';
-import { ConfigRevision, ReconcileRepositories, ReconcileState } from '../src/temporal/search-attributes';
-import { parse, planDecisionSchema, reconcileOptionsSchema } from './message-schemas';
+import { ConfigRevision, ReconcileRepositories, ReconcileState } from './search-attributes';
+import { summaryOf } from './config-summary';
+import { cancellationDetail, failureMessage, failureType } from './failures';
+import { parse, planDecisionSchema, deploymentSettingsSchema } from './message-schemas';
 import { approveUpdate, changeHeldSignal, planQuery, rejectUpdate } from './messages';
 import type {
   ChangeRunInput,
@@ -101,7 +101,7 @@ async function recordOutcome(outcome: string): Promise<void> {
 
 async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
   // The deployment's settings as the controller passed them (runs started before them: the request's own).
-  const settings = parse(reconcileOptionsSchema, input.options ?? input.request.options);
+  const settings = parse(deploymentSettingsSchema, input.options ?? input.request.options);
   if (!settings.ok)
     throw ApplicationFailure.create({
       message: `the run has no valid deployment settings: ${settings.reason}`,
@@ -224,7 +224,7 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
           activitySummary(repoPlan),
           options.heartbeatTimeoutMs,
         )({
-          repo: repoPlan,
+          plan: repoPlan,
           baselineRevision: baseline.revision,
           newestRevision: newest.revision,
           options: { dryRun: options.dryRun, continueOnError: options.continueOnError },
@@ -232,10 +232,13 @@ async function reconcile(input: ChangeRunInput): Promise<ChangeRunResult> {
         });
         results.push(result);
         view.repositoriesDone += 1;
+        if (result.counts.pullRequestsAffected !== undefined)
+          (view.pullRequestsAffected ??= {})[repoPlan.repo] = result.counts.pullRequestsAffected;
       } catch (err) {
         if (isCancellation(err)) {
           cancelled ??= err;
-          const partial = partialResult(err);
+          // What the repository activity had done when it was cancelled (it reports it in the details).
+          const partial = cancellationDetail<RepositoryResult>(err);
           if (partial) results.push(partial);
           return;
         }
@@ -282,12 +285,6 @@ export function listedWritesPerRepository(repositories: number, dryRun: boolean)
   return Math.max(5, Math.min(dryRun ? 1_000 : 50, Math.floor(budget / Math.max(1, repositories))));
 }
 
-/** What a repository activity had done when it was cancelled (it reports it in the cancellation's details). */
-function partialResult(err: unknown): RepositoryResult | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof CancelledFailure ? (cause.details?.[0] as RepositoryResult | undefined) : undefined;
-}
-
 /**
  * Temporal refuses a search attribute value over 2 KB (`limit.searchAttributesSizeOfValue`, measured on its
  * JSON) and terminates the run that upserts it: the Kubernetes config's 5% change touches 62 repositories
@@ -308,21 +305,6 @@ function repositoriesAttribute(repos: RepoPlan[]): string[] {
 
 function failure(message: string, type: string, newest: ConfigSnapshot): ApplicationFailure {
   return ApplicationFailure.create({ message, type, nonRetryable: true, details: [{ newest }] });
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-function failureType(err: unknown): string | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
-}
-
-function summaryOf(snapshot: ConfigSnapshot): Omit<ConfigSnapshot, 'index'> {
-  const { index: _index, ...rest } = snapshot;
-  return rest;
 }
 
 function activitySummary(repo: RepoPlan): string {

@@ -2,17 +2,20 @@
  * Types shared by the workflows, the activities and the operator tools. Plain JSON only: every value here
  * crosses Temporal's payload converter and lands in workflow history, so it stays compact.
  */
+import type { StoredPresubmitIndex } from '../src/config/presubmit-index/index-codec';
 import type { GuardVerdict } from '../src/reconcile/guard';
+import type { GuardOptions } from '../src/reconcile/guard-options';
 import type { ChangePlan } from '../src/reconcile/plan';
+import type { StatusWriteRecord, TriggeredJob } from '../src/reconcile/repository';
 
 /** Prow's flags that shape a reconcile run (spec §16), plus the port's own. */
-export interface ReconcileOptions {
+export interface DeploymentSettings {
   dryRun: boolean;
   continueOnError: boolean;
   denylist: string[];
   denylistAll: string[];
   triggerNewRepos: boolean;
-  guard: GuardOptions;
+  guard: GuardSettings;
   /** How many repositories one change works on at once. */
   repoConcurrency: number;
   /** A blocked change is attempted again after this long, as Prow's periodic reload would (spec §3.2); 0 = never. */
@@ -21,15 +24,15 @@ export interface ReconcileOptions {
   heartbeatTimeoutMs: number;
 }
 
-export interface GuardOptions {
-  enabled: boolean;
-  maxRemovedFraction: number;
-  /** Absent in the options of controllers started before it existed: the guard's default then. */
+/**
+ * The guard's thresholds (the core's GuardOptions) and how long a held plan waits for `approve` or `reject`
+ * before the run fails.
+ */
+export type GuardSettings = Omit<GuardOptions, 'maxRemovedContexts'> & {
+  /** Absent in the settings of controllers started before it existed: the guard's default then. */
   maxRemovedContexts?: number;
-  maxRepoRemovedFraction: number;
-  /** How long a held plan waits for `approve` or `reject` before the run fails. */
   approvalTimeoutMs: number;
-}
+};
 
 /**
  * A config change as `configChanged` carries it: which files, why and who. What the run does (dry run,
@@ -51,7 +54,7 @@ export interface ChangeRequest {
  * are ignored); recorded histories and controllers started by old workers carry it.
  */
 export interface ConfigChangeRequest extends ChangeRequest {
-  options?: ReconcileOptions;
+  options?: DeploymentSettings;
 }
 
 /** `workerSettings`: the deployment settings one worker's flags give, or its withdrawal when it stops. */
@@ -59,7 +62,7 @@ export interface WorkerSettingsMessage {
   workerId: string;
   /** Content hash of `settings` (canonical JSON): workers agree when their revisions are equal. */
   revision?: string;
-  settings?: ReconcileOptions;
+  settings?: DeploymentSettings;
   leaving?: boolean;
 }
 
@@ -67,7 +70,7 @@ export interface WorkerSettingsMessage {
 export interface DeploymentSettingsView {
   /** The settings runs use; absent while no worker has registered or while workers disagree. */
   revision?: string;
-  settings?: ReconcileOptions;
+  settings?: DeploymentSettings;
   /** Why no run can start now, e.g. workers that disagree (the controller does not guess). */
   problem?: string;
   /** Live workers registered different settings: shown on /healthz and a metric until they agree. */
@@ -99,14 +102,18 @@ export interface PlanDecision extends OperatorAction {
   newestRevision: string;
 }
 
-/** A validated config, as the controller keeps it: the presubmit index, gzip-compressed and base64-encoded. */
+/**
+ * A validated config, as the controller keeps it and a change run's input and result carry it: the presubmit
+ * index as plain JSON (its wire form, readable in the Web UI; the payload codec compresses large payloads).
+ * Histories recorded and controllers started before hold the index as a gzip+base64 string; both are read.
+ */
 export interface ConfigSnapshot {
   revision: string;
   configVersion?: string;
   sourceRevision?: string;
   presubmitCount: number;
   repoCount: number;
-  index: string;
+  index: StoredPresubmitIndex;
 }
 
 export type ConfigSummary = Omit<ConfigSnapshot, 'index'>;
@@ -117,7 +124,7 @@ export interface ChangeRunInput {
   baseline?: ConfigSnapshot;
   request: ConfigChangeRequest;
   /** The deployment's settings when the controller started the run; runs started before them use request.options. */
-  options?: ReconcileOptions;
+  options?: DeploymentSettings;
 }
 
 export type ChangeOutcomeKind = 'baseline' | 'unchanged' | 'reconciled' | 'dry-run';
@@ -141,24 +148,21 @@ export interface ChangeTotals {
 
 /** What one repository's activity reports back; compact (history), with a capped sample of its writes. */
 export interface RepositoryResult {
+  /** `org/repo`. */
   repo: string;
-  prowJobs: { pr: number; job: string; name: string; result: 'created' | 'exists' | 'planned' }[];
-  statusWrites: {
-    pr: number;
-    sha: string;
-    context: string;
-    state: string;
-    description?: string;
-    phase: 'retire' | 'migrate';
-    result: 'written' | 'planned';
-  }[];
+  prowJobs: TriggeredJob[];
+  /** The core's records without their target URLs (history stays small). */
+  statusWrites: Omit<StatusWriteRecord, 'targetUrl'>[];
   counts: {
     prowJobsCreated: number;
     prowJobsExisting: number;
     prowJobsPlanned: number;
     statusesWritten: number;
     statusesPlanned: number;
+    /** Open PRs whose head statuses were read (those with a retire or migrate on their base branch). */
     pullRequests: number;
+    /** Open PRs with a ProwJob or a status write, made or (dry run) planned; absent from older results. */
+    pullRequestsAffected?: number;
   };
   /** True when the lists above were cut to keep history small; the counts are always complete. */
   truncated: boolean;
@@ -184,6 +188,8 @@ export interface ChangeRunView {
   decision?: PlanDecision & { approved: boolean; at: string };
   repositoriesDone: number;
   repositoriesFailed: string[];
+  /** Per reconciled repository, the open PRs its ProwJobs and status writes touched (made or planned). */
+  pullRequestsAffected?: Record<string, number>;
 }
 
 export interface ConfigHealth {

@@ -1,4 +1,4 @@
-import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
+import { sandboxActivityDeps } from '../../sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -6,8 +6,8 @@ import type { ActivityDeps } from '../../activities';
 import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ConfigSource } from '../../src/config/types';
 import { silentLogger } from '../../src/log';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { readOptions, type ProcessOptions } from '../../src/options';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import {
   controllerStatus,
   registerWorkerSettings,
@@ -15,11 +15,13 @@ import {
   waitForController,
 } from '../../src/temporal/controller-client';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { controllerWorkflowId } from '../../workflows/controller';
 import type { ControllerView } from '../../workflows/types';
 import type { DoubleStarted } from './double-protocol';
 import { WorkerProcess } from './worker-process';
+import type { BenchWorkerSpec } from './worker-spec';
 
 /**
  * A reconciler deployment for a benchmark, as test/support/reconciler-harness.ts builds one for the
@@ -37,17 +39,6 @@ export interface BenchDeploymentOptions {
   writeSpacingMs: number;
   namespaces?: string[];
   /** Heartbeat interval of repository activities (the worker's default when absent). */
-  heartbeatIntervalMs?: number;
-}
-
-/** What a worker of the deployment needs, plain data so a worker process can be given it over IPC. */
-export interface BenchWorkerSpec {
-  temporalAddress: string;
-  /** The reconciler's flags (`readOptions`). */
-  argv: string[];
-  github: Pick<DoubleStarted, 'url' | 'app'>;
-  kubeconfig: string;
-  writeSpacingMs: number;
   heartbeatIntervalMs?: number;
 }
 
@@ -72,7 +63,7 @@ export class BenchDeployment {
     readonly client: Client,
     readonly connection: NativeConnection,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly workerSpec: BenchWorkerSpec,
   ) {}
 
@@ -96,7 +87,10 @@ export class BenchDeployment {
     ];
     const options = readOptions(argv, {});
     const connection = await NativeConnection.connect({ address: opts.temporalAddress });
-    const client = new Client({ connection: await Connection.connect({ address: opts.temporalAddress }) });
+    const client = new Client({
+      connection: await Connection.connect({ address: opts.temporalAddress }),
+      dataConverter: reconcilerDataConverter(),
+    });
     return new BenchDeployment(client, connection, kubernetes, options, {
       temporalAddress: opts.temporalAddress,
       argv,

@@ -9,7 +9,7 @@ import {
   startGitHubDouble,
   type GitHubDouble,
   type GitHubScenario,
-} from '../../src/sandbox/github';
+} from '../../sandbox/github';
 import type {
   DoubleAnswer,
   DoubleMessage,

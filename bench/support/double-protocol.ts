@@ -1,4 +1,4 @@
-import type { GenerateScenarioOptions } from '../../src/sandbox/github';
+import type { GenerateScenarioOptions } from '../../sandbox/github';
 import type { ScaleFixture } from './prow-config-scale';
 
 /**

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createActivities } from '../../activities';
 import { silentLogger } from '../../src/log';
 import { startHealthServer, serverPort } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
+import { createMetrics } from '../../src/metrics/metrics';
 import type { ConfigSource } from '../../src/config/types';
 
 export interface ProbeResult {

@@ -6,9 +6,9 @@ import { canonicalJson } from '../../src/config/presubmit-index/index-model';
 import { runsOnBranch } from '../../src/config/presubmit-index/presubmit';
 import type { ConfigSource, IndexedPresubmit, PresubmitsByRepo } from '../../src/config/types';
 import { diffConfigs } from '../../src/reconcile/diff';
-import type { GitHubScenario, ScenarioPull, ScenarioRepo, ScenarioStatus } from '../../src/sandbox/github';
-import { syntheticSha } from '../../src/sandbox/github';
-import { prng } from '../../src/sandbox/github/scenario-generator';
+import type { GitHubScenario, ScenarioPull, ScenarioRepo, ScenarioStatus } from '../../sandbox/github';
+import { syntheticSha } from '../../sandbox/github';
+import { prng } from '../../sandbox/github/scenario-generator';
 
 /**
  * Fixtures of the scale benchmark (issue 7), built from the Kubernetes project's real Prow config:

@@ -7,7 +7,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { readOptions } from '../../src/options';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
 import { freshPrebuiltBundle } from '../../src/worker/workflow-bundle';
-import { benchActivityDeps, type BenchWorkerSpec } from './deployment';
+import { benchActivityDeps } from './deployment';
+import type { BenchWorkerSpec } from './worker-spec';
 import type { WorkerChildMessage } from './worker-process';
 
 type Request =

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { BenchWorkerSpec } from './deployment';
+import type { BenchWorkerSpec } from './worker-spec';
 
 /** What the worker process answers (worker-child.ts). */
 export type WorkerChildMessage =

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Registers status-reconciler's custom search attributes (src/temporal/search-attributes.ts) on a Temporal
+# Registers status-reconciler's custom search attributes (workflows/search-attributes.ts) on a Temporal
 # namespace. Idempotent: attributes that already exist with the same type are left alone; one that exists
 # with another type is an error. Run it once per namespace before the first worker starts (a workflow that
 # sets an unregistered search attribute fails its workflow task).

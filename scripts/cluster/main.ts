@@ -5,11 +5,12 @@ import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../../src/project-root';
 import { createLogger } from '../../src/log';
 import { readOptions } from '../../src/options';
-import { startGitHubDouble } from '../../src/sandbox/github/github-double';
-import { loadScenarioFile } from '../../src/sandbox/github/scenario';
-import { startKubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startGitHubDouble } from '../../sandbox/github/github-double';
+import { loadScenarioFile } from '../../sandbox/github/scenario';
+import { startKubernetesDouble } from '../../sandbox/kubernetes/server';
 import { controllerStatus, waitForController } from '../../src/temporal/controller-client';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { LocalCluster } from './cluster';
 import { clusterWorkerFlags, waitReady, WorkerProcesses } from './workers';
 
@@ -114,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
     );
     const connection = await Connection.connect({ address: cluster.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: reconcilerDataConverter() });
     // The workers' config watchers take the baseline on their own, as in compose.
     await waitForController(client, options.instance, (v) => v.lastReconciled !== undefined, {
       timeoutMs: 120_000,

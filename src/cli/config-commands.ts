@@ -1,18 +1,19 @@
 import { checkConfig } from '../config/check-config';
 import { defaultCacheDir } from '../config/load-cache-file';
-import { OptionsError, parseFlags, readOptions, readValue, type FlagSpec } from '../options';
+import { OptionsError, parseFlags, readCommandLine, readValue, type FlagSpec } from '../options';
+import { checkConfigTable } from './check-config-view';
 import { diffTable } from './diff-view';
-import type { Command } from './main';
+import type { Command } from './command';
 import { offlineDiff } from './offline-diff';
 import { outputFormat, render } from './output';
 
 /**
- * `check-config`: for people, one summary line, or one line per error; with `-o json|yaml`,
+ * `check-config`: for people, a summary line and a table per repository, or one line per error; with `-o json|yaml`,
  * `{ok, revision, presubmits, repositories}` or `{ok: false, errors}`. Exit 1 when the config is invalid.
  */
 export async function checkConfigCommand(argv: string[], command: Command): Promise<number> {
-  const options = readOptions(argv, process.env, command.flags, command.accepts);
-  const format = outputFormat(options.command.output);
+  const { options, flags } = readCommandLine(argv, process.env, command.flags, command.accepts);
+  const format = outputFormat(flags.output);
   const cacheDir = defaultCacheDir();
   // Nothing else runs in this process: files are read with synchronous calls, a tenth of the cost.
   const result = await checkConfig(options.config, { syncReads: true, ...(cacheDir ? { cacheDir } : {}) });
@@ -24,7 +25,7 @@ export async function checkConfigCommand(argv: string[], command: Command): Prom
         repositories: result.repositories,
       }
     : { ok: false, errors: result.errors };
-  const table = (): string => (result.ok ? result.summary : result.errors.join('\n'));
+  const table = (): string => (result.ok ? checkConfigTable(result) : result.errors.join('\n'));
   process.stdout.write((await render(format, value, table)) + '\n');
   return result.ok ? 0 : 1;
 }

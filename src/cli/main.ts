@@ -13,18 +13,8 @@ import {
   type FlagName,
   type FlagSpec,
 } from '../options';
+import type { Command } from './command';
 import { outputFlag } from './output';
-
-interface Command {
-  summary: string;
-  /** Operands after the command, for its usage line. */
-  operands?: string;
-  /** The worker flags it reads. */
-  accepts: readonly FlagName[];
-  /** Its own flags. */
-  flags?: Record<string, FlagSpec>;
-  run(argv: string[], command: Command): Promise<number>;
-}
 
 /** Errors whose message is the whole story (no stack trace even with DEBUG). */
 const knownErrors = new Set(['OptionsError', 'OperatorError', 'StartupError']);
@@ -67,15 +57,9 @@ const commands: Record<string, Command> = {
     summary: 'Run a worker: the reconciler, the config watcher, health and metrics (what a deployment runs).',
     accepts: allFlags,
     run: async (argv, command) => {
-      const options = readOptions(argv, process.env, {}, command.accepts);
+      const options = readOptions(argv, process.env, command.accepts);
       return (await import('../worker/run-worker.js')).runWorker(options);
     },
-  },
-  dev: {
-    summary:
-      'Local demo (`npm start`): Temporal dev server with Web UI, GitHub and Kubernetes sandboxes, and a worker; flags go to the worker.',
-    accepts: allFlags,
-    run: async (argv) => (await import('./dev.js')).runDev(argv),
   },
   status: operatorCommand(
     'Show the controller: last reconciled revision, pending, running, blocked, health, recent runs.',
@@ -85,7 +69,14 @@ const commands: Record<string, Command> = {
   plan: operatorCommand(
     "Show the running change's plan per repository and the guard's verdict (as terraform plan).",
     (op) => op.plan,
-    outputFlag,
+    {
+      ...outputFlag,
+      'workflow-id': {
+        kind: 'string',
+        default: '',
+        help: 'A change run to show instead of the running one (e.g. a finished dry run: its plan and the PRs it touched).',
+      },
+    },
   ),
   approve: operatorCommand(
     'Approve the plan held by the blast-radius guard.',
@@ -109,16 +100,6 @@ const commands: Record<string, Command> = {
     'Replace a controller that does not answer (its task keeps failing) with a fresh run keeping its baseline.',
     (op) => op.recover,
   ),
-  'demo-change': {
-    summary: 'Apply an example change (examples/changes/<name>) to the running `npm start` demo.',
-    operands: '<name>',
-    accepts: [],
-    run: async (argv) => {
-      const { applyDemoChange } = await import('./dev.js');
-      process.stdout.write(applyDemoChange(argv[0] ?? '') + '\n');
-      return 0;
-    },
-  },
   'check-config': {
     summary: "Load and validate the config with Prow's flags; exit 1 and list every error if it is invalid.",
     accepts: flagGroups.config,
@@ -133,8 +114,6 @@ const commands: Record<string, Command> = {
   },
 };
 
-export type { Command };
-
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
   return `Usage: status-reconciler <command> [flags]\n\nCommands:\n${lines.join('\n')}\n\nRun "status-reconciler <command> --help" for its flags.\n`;
@@ -144,7 +123,7 @@ function commandHelp(name: string, command: Command): string {
   const help = flagsHelp(command.flags, command.accepts);
   return (
     `status-reconciler ${name}: ${command.summary}\n\n` +
-    `Usage: status-reconciler ${name}${command.operands ? ` ${command.operands}` : ''}${help ? ' [flags]' : ''}\n` +
+    `Usage: status-reconciler ${name}${help ? ' [flags]' : ''}\n` +
     (help ? `\nFlags:\n${help}\n` : '')
   );
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { sourceRevision } from '../config/files/source-revision';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { controllerHandle, controllerStatus, requestReconcile } from '../temporal/controller-client';
 import { recoverController } from '../temporal/controller-recovery';
 import { approveUpdate, planQuery, rejectUpdate, retrySignal, skipSignal } from '../../workflows/messages';
@@ -11,9 +11,11 @@ import { statusTable } from './status-view';
 /** What an operator command needs: a Temporal client, the options, who is acting and why, and an output. */
 export interface OperatorContext {
   client: Client;
-  options: ReconcilerOptions;
+  options: ProcessOptions;
   by: string;
   reason?: string;
+  /** `plan --workflow-id`: the run whose plan to show, instead of the running one. */
+  workflowId?: string;
   print(line: string): void;
   /**
    * Prints a result in the chosen output format: `table(value)` for people, the value as JSON or YAML.
@@ -47,7 +49,10 @@ async function runningChange(ctx: OperatorContext): Promise<{ workflowId: string
 }
 
 export async function plan(ctx: OperatorContext): Promise<ChangeRunView> {
-  const { workflowId, view } = await runningChange(ctx);
+  const given = ctx.workflowId;
+  const { workflowId, view } = given
+    ? { workflowId: given, view: await ctx.client.workflow.getHandle(given).query(planQuery) }
+    : await runningChange(ctx);
   await show(ctx, { workflowId, ...view }, planTable);
   return view;
 }
@@ -70,26 +75,28 @@ export async function decide(ctx: OperatorContext, approved: boolean): Promise<C
   return result;
 }
 
-export async function retry(ctx: OperatorContext): Promise<void> {
+/** `retry` and `skip` act on the change blocking the controller: there must be one. */
+async function signalBlockedChange(
+  ctx: OperatorContext,
+  signal: typeof retrySignal | typeof skipSignal,
+  verb: 'retry' | 'skip',
+): Promise<void> {
   const view = await controllerStatus(ctx.client, ctx.options.instance);
-  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to retry');
-  await controllerHandle(ctx.client, ctx.options.instance).signal(retrySignal, {
-    by: ctx.by,
-    reason: ctx.reason,
-  });
-  ctx.print(`retry of ${view.blocked.workflowId} requested`);
+  if (!view.blocked)
+    throw new OperatorError(`no failed change is blocking the controller; nothing to ${verb}`);
+  await controllerHandle(ctx.client, ctx.options.instance).signal(signal, { by: ctx.by, reason: ctx.reason });
+  ctx.print(`${verb} of ${view.blocked.workflowId} requested`);
+}
+
+export async function retry(ctx: OperatorContext): Promise<void> {
+  await signalBlockedChange(ctx, retrySignal, 'retry');
 }
 
 export async function skip(ctx: OperatorContext): Promise<void> {
-  const view = await controllerStatus(ctx.client, ctx.options.instance);
-  if (!view.blocked) throw new OperatorError('no failed change is blocking the controller; nothing to skip');
+  // Checked before the controller is asked: skipping leaves PRs unreconciled, so it needs a recorded reason.
   if (!ctx.reason)
     throw new OperatorError('skip needs --reason: skipping a change leaves its PRs unreconciled');
-  await controllerHandle(ctx.client, ctx.options.instance).signal(skipSignal, {
-    by: ctx.by,
-    reason: ctx.reason,
-  });
-  ctx.print(`skip of ${view.blocked.workflowId} requested`);
+  await signalBlockedChange(ctx, skipSignal, 'skip');
 }
 
 export async function cancel(ctx: OperatorContext): Promise<void> {

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { readOptions, type FlagName, type FlagSpec } from '../options';
+import { readCommandLine, type FlagName, type FlagSpec } from '../options';
 import { connectClient } from '../temporal/connection';
 import * as operator from './operator-commands';
 import { outputFormat, render } from './output';
@@ -11,15 +11,21 @@ export async function runOperatorCommand(
   accepts: readonly FlagName[],
   action: (module: typeof operator) => (ctx: operator.OperatorContext) => Promise<unknown>,
 ): Promise<number> {
-  const options = readOptions(argv, process.env, flags, accepts);
-  const format = outputFormat(options.command.output ?? 'table');
+  const { options, flags: values } = readCommandLine(argv, process.env, flags, accepts);
+  const format = outputFormat(values.output ?? 'table');
+  /** A text flag's value; empty means not given. */
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
   const client = await connectClient(options.temporal);
   try {
     await action(operator)({
       client,
       options,
-      by: (options.command.by as string | undefined) || process.env.USER || userInfo().username,
-      reason: (options.command.reason as string | undefined) || undefined,
+      by: text('by') ?? (process.env.USER || userInfo().username),
+      reason: text('reason'),
+      workflowId: text('workflow-id'),
       print: (line) => process.stdout.write(line + '\n'),
       show: async (value, table) => {
         process.stdout.write((await render(format, value, table)) + '\n');

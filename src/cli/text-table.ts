@@ -1,7 +1,15 @@
-/** A plain-text table as kubectl prints one: upper-case headers, columns two spaces apart, numbers right-aligned. */
+/** What a numeric column shows where it has no number yet ("not known"); it keeps the column right-aligned. */
+export const unknownNumber = '-';
+
+/**
+ * A plain-text table as kubectl prints one: upper-case headers, columns two spaces apart, numbers
+ * right-aligned (a column of numbers and `unknownNumber` placeholders, even all placeholders, is numeric).
+ */
 export function textTable(headers: string[], rows: (string | number)[][]): string {
   const cells = rows.map((row) => row.map((cell) => String(cell)));
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number'));
+  const numeric = headers.map(
+    (_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number' || row[i] === unknownNumber),
+  );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]): string =>
     row

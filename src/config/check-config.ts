@@ -3,11 +3,43 @@ import { loadConfig, loadPresubmits, type LoadOptions } from './load';
 import { openLoadCache } from './load-cache-file';
 import type { MemoCodec } from './load-memo';
 import { canonicalPart, revisionFrom } from './presubmit-index/retained-config';
-import type { ConfigSource } from './types';
+import type { ConfigSource, Presubmit } from './types';
+
+/** How one repository's presubmits run, for check-config's table. */
+export interface RepositoryPresubmits {
+  repo: string;
+  presubmits: number;
+  alwaysRun: number;
+  /** run_if_changed or skip_if_only_changed: run when the PR's files match. */
+  onChanges: number;
+  /** Neither: run only when asked (`/test`). */
+  manual: number;
+  optional: number;
+}
 
 export type CheckResult =
-  | { ok: true; summary: string; revision: string; presubmits: number; repositories: number }
+  | {
+      ok: true;
+      summary: string;
+      revision: string;
+      presubmits: number;
+      repositories: number;
+      byRepository: RepositoryPresubmits[];
+    }
   | { ok: false; errors: string[] };
+
+function countsOf(repo: string, list: Presubmit[]): RepositoryPresubmits {
+  const count = (pick: (p: Presubmit) => boolean): number => list.filter(pick).length;
+  const onChanges = (p: Presubmit): boolean => Boolean(p.run_if_changed || p.skip_if_only_changed);
+  return {
+    repo,
+    presubmits: list.length,
+    alwaysRun: count((p) => p.always_run),
+    onChanges: count((p) => !p.always_run && onChanges(p)),
+    manual: count((p) => !p.always_run && !onChanges(p)),
+    optional: count((p) => p.optional),
+  };
+}
 
 /**
  * What `status-reconciler check-config` prints: one summary line for a valid config, or one line per
@@ -19,16 +51,18 @@ export async function checkConfig(
 ): Promise<CheckResult> {
   try {
     const { cacheDir, ...loadOptions } = options;
-    const counts = cacheDir
+    const { revision, byRepository } = cacheDir
       ? await loadCached(source, cacheDir, loadOptions)
-      : countsOf((await loadConfig(source, loadOptions)).index);
-    const { revision, repos, count } = counts;
+      : await loadUncached(source, loadOptions);
+    const repos = byRepository.length;
+    const count = byRepository.reduce((n, repo) => n + repo.presubmits, 0);
     return {
       ok: true,
       summary: `config OK: ${count} presubmits in ${repos} repositories, revision ${revision}`,
       revision,
       presubmits: count,
       repositories: repos,
+      byRepository,
     };
   } catch (error) {
     if (error instanceof ConfigInvalidError) return { ok: false, errors: error.problems.map(formatProblem) };
@@ -38,20 +72,24 @@ export async function checkConfig(
   }
 }
 
-interface Counts {
+interface Checked {
   revision: string;
-  repos: number;
-  count: number;
+  byRepository: RepositoryPresubmits[];
 }
 
-function countsOf(index: { revision: string; repos: Record<string, unknown[]> }): Counts {
-  const lists = Object.values(index.repos);
-  return { revision: index.revision, repos: lists.length, count: lists.reduce((n, l) => n + l.length, 0) };
+async function loadUncached(source: ConfigSource, options: LoadOptions): Promise<Checked> {
+  const config = await loadConfig(source, options);
+  return {
+    revision: config.index.revision,
+    byRepository: Object.keys(config.presubmits)
+      .sort()
+      .map((repo) => countsOf(repo, config.presubmits[repo] ?? [])),
+  };
 }
 
-/** What check-config keeps of a repository's presubmits: their number and its part of the revision. */
+/** What check-config keeps of a repository's presubmits: their counts and its part of the revision. */
 interface CheckedRepo {
-  count: number;
+  counts: RepositoryPresubmits;
   canonical: string;
 }
 
@@ -60,11 +98,11 @@ const checkedCodec: MemoCodec = { encode: (_name, output) => output, decode: (_n
 
 /**
  * The load with the parse cache and load memo saved in `cacheDir` by the previous check (load-cache-file.ts):
- * only the files and lists of jobs changed since are decoded and checked again, and the revision is a full
+ * only the files and lists of jobs changed since are decoded and checked again, and the result is a full
  * load's (test/config/load-cache-file.test.ts compares them). Only what the summary needs is kept per
  * repository, not the presubmits a worker keeps (a worker's cache is a file of its own).
  */
-async function loadCached(source: ConfigSource, cacheDir: string, options: LoadOptions): Promise<Counts> {
+async function loadCached(source: ConfigSource, cacheDir: string, options: LoadOptions): Promise<Checked> {
   const { cache, memo, save } = await openLoadCache(cacheDir, checkedCodec, {
     logger: options.logger,
     kind: 'check',
@@ -75,13 +113,12 @@ async function loadCached(source: ConfigSource, cacheDir: string, options: LoadO
     let kept = presubmits ? undefined : memo.output<CheckedRepo>(name);
     if (!kept) {
       if (!presubmits) throw new Error(`no presubmits kept for unchanged ${repo}`);
-      kept = { count: presubmits.length, canonical: canonicalPart(presubmits) };
+      kept = { counts: countsOf(repo, presubmits), canonical: canonicalPart(presubmits) };
       memo.record(name, kept);
     }
     repos.set(repo, kept);
   });
   await save();
-  let count = 0;
-  for (const kept of repos.values()) count += kept.count;
-  return { revision: revisionFrom(repos), repos: repos.size, count };
+  const byRepository = [...repos.keys()].sort().map((repo) => (repos.get(repo) as CheckedRepo).counts);
+  return { revision: revisionFrom(repos), byRepository };
 }

@@ -1,5 +1,7 @@
 import { authKindOf, type GitHubClient } from './client';
 import { GraphQLPoints } from './graphql-points';
+import type { CommitStatus } from '../reconcile/status-decisions';
+import type { PullRequestSummary, ReportedStatus } from './github-records';
 import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapshot } from './graphql-reads';
 
 /**
@@ -7,35 +9,6 @@ import { GraphQLRepositoryReader, type RepositoryDetails, type RepositorySnapsho
  * method over the one client. Results are compact records, not Octokit's full bodies, so activity
  * results and workflow histories stay small.
  */
-export interface PullRequestSummary {
-  number: number;
-  draft: boolean;
-  /** Absent on list items (GitHub computes it lazily; Q13). */
-  mergeable?: boolean;
-  author: string;
-  title: string;
-  htmlUrl: string;
-  baseRef: string;
-  baseSha: string;
-  headRef: string;
-  headSha: string;
-  labels?: string[];
-}
-
-/** One context of a combined status; null description/target_url become "" as in Prow's Go types. */
-export interface CommitStatus {
-  context: string;
-  state: 'error' | 'failure' | 'pending' | 'success';
-  description: string;
-  target_url: string;
-}
-
-export interface StatusWrite {
-  context: string;
-  state: CommitStatus['state'];
-  description?: string;
-  target_url?: string;
-}
 
 export interface RateLimitSnapshot {
   limit: number;
@@ -181,7 +154,7 @@ export class GitHubApi {
     repo: string,
     sha: string,
     opts: CallOptions = {},
-  ): Promise<CommitStatus[]> {
+  ): Promise<ReportedStatus[]> {
     const pages = this.octokit.paginate.iterator(this.octokit.rest.repos.getCombinedStatusForRef, {
       owner: org,
       repo,
@@ -202,7 +175,7 @@ export class GitHubApi {
           }
         ).statuses.map((s) => ({
           context: s.context,
-          state: s.state as CommitStatus['state'],
+          state: s.state as ReportedStatus['state'],
           description: s.description ?? '',
           target_url: s.target_url ?? '',
         })),
@@ -215,7 +188,7 @@ export class GitHubApi {
     org: string,
     repo: string,
     sha: string,
-    status: StatusWrite,
+    status: CommitStatus,
     opts: CallOptions = {},
   ): Promise<void> {
     await this.octokit.rest.repos.createCommitStatus({

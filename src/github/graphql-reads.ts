@@ -1,5 +1,5 @@
 import type { GitHubClient } from './client';
-import type { CommitStatus, PullRequestSummary } from './github-api';
+import type { PullRequestSummary, ReportedStatus } from './github-records';
 import { estimatedPoints, type GraphQLPoints, type GraphQLRateLimit } from './graphql-points';
 
 /**
@@ -32,7 +32,7 @@ export interface RepositorySnapshot {
   /** Changed files per PR number (when asked for). */
   files: Map<number, string[]>;
   /** The combined status per head SHA (when asked for). */
-  statuses: Map<string, CommitStatus[]>;
+  statuses: Map<string, ReportedStatus[]>;
   /** Current SHA of each base branch of an open PR (when asked for). */
   branchShas: Map<string, string>;
   /** Queries sent, the PR pages and the follow-ups. */
@@ -126,13 +126,13 @@ export const contextsQuery = `query ($owner: String!, $name: String!, $oid: GitO
   }
 }`;
 
-function commitStatuses(nodes: StatusNode[]): CommitStatus[] {
+function commitStatuses(nodes: StatusNode[]): ReportedStatus[] {
   // EXPECTED is a required context nobody reported yet (branch protection), not a status REST would list.
   return nodes
     .filter((n) => n.__typename === 'StatusContext' && n.state !== 'EXPECTED')
     .map((n) => ({
       context: n.context ?? '',
-      state: (n.state ?? '').toLowerCase() as CommitStatus['state'],
+      state: (n.state ?? '').toLowerCase() as ReportedStatus['state'],
       description: n.description ?? '',
       target_url: n.targetUrl ?? '',
     }));
@@ -255,7 +255,7 @@ export class GraphQLRepositoryReader {
           statuses.push(
             ...(await this.rest<
               { object: { status: { combinedContexts: Connection<StatusNode> } | null } | null },
-              CommitStatus
+              ReportedStatus
             >(
               contextsQuery,
               { ...where, oid: head.oid },

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { RepositoryGitHub } from '../../activities';
 import type { Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
-import type { Metrics } from '../worker/metrics';
+import type { Metrics } from '../metrics/metrics';
+import type { RepositoryGitHub } from '../reconcile/repository';
+import type { CommitStatus } from '../reconcile/status-decisions';
 import { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client';
 import { ResponseCache } from './conditional-requests';
-import { GitHubApi, type StatusWrite } from './github-api';
+import { GitHubApi } from './github-api';
+import type { GitHubOptions } from './github-options';
 import type { RepositorySnapshot } from './graphql-reads';
 import type { WriteBudget } from './write-budget';
 
@@ -18,7 +19,7 @@ export type GitHubApiFor = (org: string, repo: string) => Promise<GitHubApi>;
  * lists PRs and reads each PR's combined status, files and base ref on its own, as before. Writes are REST in
  * both; both give the same plan.
  */
-export type GitHubReadApi = 'graphql' | 'rest';
+export type GitHubReadApi = GitHubOptions['readApi'];
 
 /**
  * The reconciler's view of GitHub for one repository (the consumer interfaces of
@@ -63,7 +64,7 @@ export function repositoryGitHub(
     let fetched: (RepositorySnapshot & { org: string; repo: string }) | undefined;
     const held = (o: string, r: string) =>
       fetched && fetched.org === o && fetched.repo === r ? fetched : undefined;
-    const createStatus = (o: string, r: string, sha: string, status: StatusWrite) =>
+    const createStatus = (o: string, r: string, sha: string, status: CommitStatus) =>
       writeBudget
         ? writeBudget.run(() => api.createStatus(o, r, sha, status))
         : api.createStatus(o, r, sha, status);
@@ -152,7 +153,7 @@ export function instrumentGitHubClient(client: GitHubClient, metrics: Metrics): 
 
 /** Builds the GitHub side of the worker from Prow's flags: a token file, or a GitHub App (per-org installations). */
 export function githubFromOptions(
-  options: ReconcilerOptions['github'],
+  options: GitHubOptions,
   log: Logger,
   metrics?: Metrics,
   tuning: Partial<GitHubClientOptions> = {},

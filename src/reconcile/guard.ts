@@ -1,5 +1,6 @@
 import type { IndexedPresubmit, PresubmitsByRepo } from '../config/types';
 import { presubmitsFor } from './diff';
+import { defaultGuardOptions, type GuardOptions } from './guard-options';
 import type { ChangePlan } from './plan';
 
 /**
@@ -12,38 +13,17 @@ import type { ChangePlan } from './plan';
  * The denominators are the baseline's presubmits (all repositories, or the one repository).
  */
 
-export interface GuardOptions {
-  /** `false` turns the guard off entirely (`--blast-radius-guard=false`). Default true. */
-  enabled?: boolean;
-  /** Hold when more than this share of all baseline presubmits is retired. Default 0.10. */
-  maxRemovedFraction?: number;
-  /**
-   * Hold when more than this many presubmit contexts are retired, whatever their share (spec §3.4 rule 2): in
-   * a config of tens of thousands of presubmits, 10% is thousands. Default 500; 0 = no count limit.
-   */
-  maxRemovedContexts?: number;
-  /** Hold when more than this share of one repository's baseline presubmits is retired. Default 0.50. */
-  maxRepoRemovedFraction?: number;
-}
-
 export interface GuardVerdict {
   held: boolean;
   /** Human-readable, one per crossed limit; empty when not held. */
   reasons: string[];
 }
 
-export const defaultGuardOptions: Required<GuardOptions> = {
-  enabled: true,
-  maxRemovedFraction: 0.1,
-  maxRemovedContexts: 500,
-  maxRepoRemovedFraction: 0.5,
-};
-
 export function blastRadiusVerdict(
   before: PresubmitsByRepo<IndexedPresubmit>,
   after: PresubmitsByRepo<IndexedPresubmit>,
   plan: ChangePlan,
-  options: GuardOptions = {},
+  options: Partial<GuardOptions> = {},
 ): GuardVerdict {
   const { enabled, maxRemovedFraction, maxRemovedContexts, maxRepoRemovedFraction } = {
     ...defaultGuardOptions,

@@ -117,6 +117,12 @@ export interface RepositoryDeps {
   log: Logger;
 }
 
+/**
+ * The GitHub side of one repository's work: what src/github/repository-github.ts builds over the project's
+ * Octokit client (and the doubles over theirs), and the activity combines with a triggerer and a logger.
+ */
+export type RepositoryGitHub = Pick<RepositoryDeps, 'pulls' | 'statuses' | 'refs' | 'trust'>;
+
 /** PR numbers fully processed, per phase; retire and migrate share one pass over the PRs. */
 export interface RepoProgress {
   trigger: number[];
@@ -125,7 +131,8 @@ export interface RepoProgress {
 
 export interface RepositoryInput {
   org: string;
-  repo: string;
+  /** The repository's name in its org (`org/name` is the repo everywhere else, as in RepoPlan). */
+  name: string;
   /** Full definitions of the added presubmits, from the newest config. */
   trigger: Presubmit[];
   retire: RetireItem[];
@@ -205,9 +212,9 @@ export async function reconcileRepository(
   input: RepositoryInput,
   control: RepositoryRunControl = {},
 ): Promise<RepoOutcome> {
-  const { org, repo } = input;
-  const orgRepo = `${org}/${repo}`;
-  const log = deps.log.child({ org, repo });
+  const { org, name } = input;
+  const orgRepo = `${org}/${name}`;
+  const log = deps.log.child({ org, repo: name });
   const trustFacts = memoizedTrustFacts(deps.trust);
   const outcome: RepoOutcome = {
     repo: orgRepo,
@@ -249,7 +256,7 @@ export async function reconcileRepository(
     let pulls: PullRequestRecord[];
     outcome.reads.pullLists++;
     try {
-      const listed = await deps.pulls.listOpenPullRequests(org, repo, {
+      const listed = await deps.pulls.listOpenPullRequests(org, name, {
         trigger: hasTrigger,
         files: input.trigger.some((job) => !job.always_run && hasChangeFilter(job)),
         statuses: hasStatuses,
@@ -312,12 +319,12 @@ class TriggerPhase {
     private readonly trustFacts: TrustFacts,
     private readonly log: Logger,
   ) {
-    this.trigger = triggerFor(input.triggers, input.org, input.repo);
+    this.trigger = triggerFor(input.triggers, input.org, input.name);
   }
 
   /** Returns the per-PR error text (`failed to trigger jobs for %s#%d: %w`), if any. */
   async pullRequest(pr: PullRequestRecord, checkCancelled: () => void): Promise<string | undefined> {
-    const { org, repo } = this.input;
+    const { org, name: repo } = this.input;
     // R15.1 (kubernetes-sigs/prow#699) and R15.2: drafts and known-unmergeable PRs get no new jobs.
     if (pr.draft || pr.mergeable === false) return undefined;
     try {
@@ -381,7 +388,7 @@ class TriggerPhase {
         checkCancelled();
         this.outcome.reads.files++;
         try {
-          files = await this.deps.pulls.listPullRequestFiles(this.input.org, this.input.repo, pr.number);
+          files = await this.deps.pulls.listPullRequestFiles(this.input.org, this.input.name, pr.number);
         } catch (err) {
           throw wrapError(`${job.name}: should run`, wrapError('error getting pull request changes', err));
         }
@@ -398,7 +405,7 @@ class TriggerPhase {
     this.outcome.reads.refs++;
     let sha: string;
     try {
-      sha = await this.deps.refs.getBranchSha(this.input.org, this.input.repo, branch);
+      sha = await this.deps.refs.getBranchSha(this.input.org, this.input.name, branch);
     } catch (err) {
       throw wrapError('failed to get baseSHA', err);
     }
@@ -420,7 +427,7 @@ async function reconcileStatuses(
   checkCancelled: () => void,
   fail: (message: string) => void,
 ): Promise<boolean> {
-  const { org, repo } = input;
+  const { org, name: repo } = input;
   const where = `${org}/${repo}#${pr.number}`;
   const retire = input.retire.filter((item) => runsOnBranch(item, pr.baseRef));
   const migrate = input.migrate.filter((item) => runsOnBranch(item, pr.baseRef));

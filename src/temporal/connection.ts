@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
-import type { ReconcilerOptions } from '../options';
+import { reconcilerDataConverter } from './payload-codec';
+import type { TemporalOptions } from './temporal-options';
 
 /** TLS and API-key settings shared by the client and the worker connection. Secrets are read from files. */
-function securityOf(temporal: ReconcilerOptions['temporal']): {
+function securityOf(temporal: TemporalOptions): {
   tls?: TLSConfig | boolean;
   apiKey?: string;
 } {
@@ -22,17 +23,24 @@ function securityOf(temporal: ReconcilerOptions['temporal']): {
   return { tls, apiKey };
 }
 
-/** The one place that builds Temporal client connections (CLI, watcher, health reader). */
-export async function connectClient(temporal: ReconcilerOptions['temporal']): Promise<Client> {
+/**
+ * The one place that builds Temporal client connections (CLI, watcher, health reader). Its data converter
+ * has the worker's payload codec: results and inputs the worker compressed are read as the JSON they are.
+ */
+export async function connectClient(temporal: TemporalOptions): Promise<Client> {
   const connection = await Connection.connect({ address: temporal.address, ...securityOf(temporal) });
-  return new Client({ connection, namespace: temporal.namespace });
+  return new Client({
+    connection,
+    namespace: temporal.namespace,
+    dataConverter: reconcilerDataConverter(temporal.payloadCompressionThreshold),
+  });
 }
 
 /**
  * The one place that builds the worker's native connection. The worker package (the SDK's native core) is
  * loaded here, not at import: the operator commands use this module's client only.
  */
-export async function connectWorker(temporal: ReconcilerOptions['temporal']): Promise<NativeConnection> {
+export async function connectWorker(temporal: TemporalOptions): Promise<NativeConnection> {
   const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect({ address: temporal.address, ...securityOf(temporal) });
 }

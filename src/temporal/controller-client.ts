@@ -1,21 +1,27 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { ReconcilerOptions } from '../options';
 import { reconcilerController, controllerWorkflowId } from '../../workflows/controller';
 import { configChangedSignal, statusQuery, workerSettingsSignal } from '../../workflows/messages';
 import type {
   ChangeRequest,
   ControllerView,
-  ReconcileOptions,
+  DeploymentSettings,
   WorkerSettingsMessage,
 } from '../../workflows/types';
+import type { TemporalOptions } from './temporal-options';
+
+/** Which controller a process talks to: its instance, on the deployment's task queue. */
+export interface ControllerAddress {
+  instance: string;
+  temporal: Pick<TemporalOptions, 'taskQueue'>;
+}
 
 /**
  * The deployment settings: the worker flags that decide what a run does (dry run, denylists, guard, ...).
  * Workers register them with the controller; a change request never carries them (issue 13).
  */
-export function reconcileOptionsOf(options: ReconcilerOptions): ReconcileOptions {
+export function deploymentSettingsOf(options: DeploymentSettings): DeploymentSettings {
   return {
     dryRun: options.dryRun,
     continueOnError: options.continueOnError,
@@ -42,7 +48,7 @@ function canonicalJson(value: unknown): string {
 }
 
 /** The settings' content revision: workers of one deployment agree when theirs are equal. */
-export function settingsRevision(settings: ReconcileOptions): string {
+export function settingsRevision(settings: DeploymentSettings): string {
   return createHash('sha256').update(canonicalJson(settings)).digest('hex').slice(0, 12);
 }
 
@@ -51,12 +57,12 @@ export function defaultWorkerId(): string {
   return `${process.pid}@${hostname()}`;
 }
 
-export function workerSettingsMessage(options: ReconcilerOptions, workerId: string): WorkerSettingsMessage {
-  const settings = reconcileOptionsOf(options);
+export function workerSettingsMessage(options: DeploymentSettings, workerId: string): WorkerSettingsMessage {
+  const settings = deploymentSettingsOf(options);
   return { workerId, revision: settingsRevision(settings), settings };
 }
 
-const startOptions = (options: ReconcilerOptions) => ({
+const startOptions = (options: ControllerAddress) => ({
   workflowId: controllerWorkflowId(options.instance),
   taskQueue: options.temporal.taskQueue,
   args: [{ instance: options.instance }] as Parameters<typeof reconcilerController>,
@@ -66,11 +72,11 @@ const startOptions = (options: ReconcilerOptions) => ({
 /** Signal-with-start: the first change creates the controller; later ones reach the running one. */
 export async function requestReconcile(
   client: Client,
-  options: Pick<ReconcilerOptions, 'instance' | 'temporal'>,
+  options: ControllerAddress,
   change: ChangeRequest,
 ): Promise<WorkflowHandle<typeof reconcilerController>> {
   return client.workflow.signalWithStart(reconcilerController, {
-    ...startOptions(options as ReconcilerOptions),
+    ...startOptions(options),
     signal: configChangedSignal,
     signalArgs: [change],
   });
@@ -79,7 +85,7 @@ export async function requestReconcile(
 /** A worker registers its deployment settings (signal-with-start: it may be the first to reach Temporal). */
 export async function registerWorkerSettings(
   client: Client,
-  options: ReconcilerOptions,
+  options: ControllerAddress & DeploymentSettings,
   workerId: string,
 ): Promise<void> {
   await client.workflow.signalWithStart(reconcilerController, {

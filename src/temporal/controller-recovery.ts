@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { ReconcilerOptions } from '../options';
 import {
   reconcilerController,
   controllerWorkflowId,
@@ -12,7 +11,8 @@ import {
 import { configChangedSchema, parse } from '../../workflows/message-schemas';
 import { configChangedSignal } from '../../workflows/messages';
 import type { ChangeRequest, ChangeRunResult, ConfigSnapshot } from '../../workflows/types';
-import { controllerStatus } from './controller-client';
+import { controllerStatus, type ControllerAddress } from './controller-client';
+import { ZlibPayloadCodec } from './payload-codec';
 
 export class RecoveryError extends Error {
   override name = 'RecoveryError';
@@ -30,17 +30,22 @@ export interface RecoveryReport {
 type Payload = temporal.api.common.v1.IPayload;
 type Failure = temporal.api.failure.v1.IFailure;
 
-const decode = <T>(payload: Payload | null | undefined): T | undefined =>
-  payload
-    ? defaultPayloadConverter.fromPayload<T>(
-        payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0],
-      )
-    : undefined;
+/** The history's raw payloads, as the workers' data converter reads them: the payload codec, then JSON. */
+const codec = new ZlibPayloadCodec();
+const decode = async <T>(payload: Payload | null | undefined): Promise<T | undefined> => {
+  if (!payload) return undefined;
+  const [decoded] = await codec.decode([
+    payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0],
+  ]);
+  return decoded ? defaultPayloadConverter.fromPayload<T>(decoded) : undefined;
+};
 
 /** The `newest` snapshot a failed change run put in its failure's details (for `skip`), at any cause depth. */
-function snapshotInFailure(failure: Failure | null | undefined): ConfigSnapshot | undefined {
+async function snapshotInFailure(failure: Failure | null | undefined): Promise<ConfigSnapshot | undefined> {
   for (let f = failure; f; f = f.cause) {
-    const details = decode<{ newest?: ConfigSnapshot }>(f.applicationFailureInfo?.details?.payloads?.[0]);
+    const details = await decode<{ newest?: ConfigSnapshot }>(
+      f.applicationFailureInfo?.details?.payloads?.[0],
+    );
     if (details?.newest) return details.newest;
   }
   return undefined;
@@ -51,22 +56,22 @@ function snapshotInFailure(failure: Failure | null | undefined): ConfigSnapshot 
  * started with (continue-as-new carries it) and each change run's result or failure. The controller's own
  * history is kept while it runs, so this does not depend on the change runs' retention.
  */
-function snapshotsIn(history: temporal.api.history.v1.IHistory): ConfigSnapshot[] {
+async function snapshotsIn(history: temporal.api.history.v1.IHistory): Promise<ConfigSnapshot[]> {
   const found: ConfigSnapshot[] = [];
   for (const event of history.events ?? []) {
     const started = event.workflowExecutionStartedEventAttributes;
     if (started) {
-      const input = decode<ControllerInput>(started.input?.payloads?.[0]);
+      const input = await decode<ControllerInput>(started.input?.payloads?.[0]);
       if (input?.state?.lastReconciled) found.push(input.state.lastReconciled);
     }
     const completed = event.childWorkflowExecutionCompletedEventAttributes;
     if (completed) {
-      const result = decode<ChangeRunResult>(completed.result?.payloads?.[0]);
+      const result = await decode<ChangeRunResult>(completed.result?.payloads?.[0]);
       if (result?.newest) found.push({ ...result.newest });
     }
     const failed = event.childWorkflowExecutionFailedEventAttributes;
     if (failed) {
-      const newest = snapshotInFailure(failed.failure);
+      const newest = await snapshotInFailure(failed.failure);
       if (newest) found.push(newest);
     }
   }
@@ -77,7 +82,7 @@ function snapshotsIn(history: temporal.api.history.v1.IHistory): ConfigSnapshot[
  * The config changes the stuck run received but never processed: signals after its last completed workflow
  * task. Only well-formed `configChanged` requests are sent again (never the message that may have poisoned it).
  */
-function unprocessedChanges(history: temporal.api.history.v1.IHistory): ChangeRequest[] {
+async function unprocessedChanges(history: temporal.api.history.v1.IHistory): Promise<ChangeRequest[]> {
   const events = history.events ?? [];
   let lastCompleted = -1;
   events.forEach((event, i) => {
@@ -87,7 +92,7 @@ function unprocessedChanges(history: temporal.api.history.v1.IHistory): ChangeRe
   for (const event of events.slice(lastCompleted + 1)) {
     const signaled = event.workflowExecutionSignaledEventAttributes;
     if (signaled?.signalName !== 'configChanged') continue;
-    const parsed = parse(configChangedSchema, decode(signaled.input?.payloads?.[0]));
+    const parsed = parse(configChangedSchema, await decode(signaled.input?.payloads?.[0]));
     if (parsed.ok) changes.push(parsed.value);
   }
   return changes;
@@ -103,7 +108,7 @@ function unprocessedChanges(history: temporal.api.history.v1.IHistory): ChangeRe
  */
 export async function recoverController(
   client: Client,
-  options: Pick<ReconcilerOptions, 'instance' | 'temporal'>,
+  options: ControllerAddress,
   {
     by,
     reason,
@@ -138,9 +143,9 @@ export async function recoverController(
   let baseline: ConfigSnapshot | undefined;
   const history = await client.workflow.getHandle(workflowId, description.runId).fetchHistory();
   if (memo.baseline) {
-    baseline = snapshotsIn(history)
+    baseline = (await snapshotsIn(history))
       .reverse()
-      .find((s) => s.revision === memo.baseline?.revision && typeof s.index === 'string');
+      .find((s) => s.revision === memo.baseline?.revision && s.index !== undefined);
     if (!baseline)
       throw new RecoveryError(
         `the baseline ${memo.baseline.revision} named in the memo of ${workflowId} is not in its history; nothing was changed`,
@@ -172,9 +177,12 @@ export async function recoverController(
     workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     staticSummary: `status-reconciler controller "${options.instance}" (recovered)`,
   });
-  const resent = [memo.blocked?.request, memo.running, memo.pending, ...unprocessedChanges(history)].filter(
-    (r): r is ChangeRequest => r !== undefined,
-  );
+  const resent = [
+    memo.blocked?.request,
+    memo.running,
+    memo.pending,
+    ...(await unprocessedChanges(history)),
+  ].filter((r): r is ChangeRequest => r !== undefined);
   // Oldest first: the blocked change, the one running, the pending one, those never processed; they coalesce (Q8).
   for (const request of resent)
     await started.signal(configChangedSignal, {

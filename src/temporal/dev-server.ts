@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { projectRoot } from '../project-root';
-import { searchAttributeFlags } from './search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 
 export interface DevServerOptions {
   /** Without the Web UI (tests, CI). */
@@ -14,6 +14,8 @@ export interface DevServerOptions {
   /** Frontend gRPC port; a free loopback port when absent. */
   port?: number;
   uiPort?: number;
+  /** The Web UI's codec endpoint (`--ui-codec-endpoint`): the worker's codec server, which decodes payloads. */
+  uiCodecEndpoint?: string;
   /** Where the server's own log goes. */
   logFile: string;
   readyTimeoutMs?: number;
@@ -79,7 +81,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ]),
   ];
   if (options.headless) args.push('--headless');
-  else args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort ?? 8233));
+  else {
+    args.push('--ui-ip', '127.0.0.1', '--ui-port', String(options.uiPort ?? 8233));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  }
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

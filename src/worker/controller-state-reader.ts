@@ -3,8 +3,8 @@ import { controllerHandle, controllerStatus, workerSettingsMessage } from '../te
 import { workerSettingsSignal } from '../../workflows/messages';
 import type { ControllerView } from '../../workflows/types';
 import type { Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
-import type { Metrics } from './metrics';
+import type { ProcessOptions } from '../options';
+import type { Metrics } from '../metrics/metrics';
 
 /** A controller that exists but does not answer `status`: its workflow task keeps failing (a bug), or worse. */
 export interface ControllerUnanswering {
@@ -17,7 +17,7 @@ export interface ControllerUnanswering {
 
 export interface ControllerStateReaderOptions {
   /** Registers (and keeps registered) this worker's deployment settings with the controller. */
-  registration?: { options: ReconcilerOptions; workerId: string };
+  registration?: { options: ProcessOptions; workerId: string };
   /** How long a `status` query may take before the controller counts as not answering. */
   queryTimeoutMs?: number;
   /** A registration older than this (the controller's view) is refreshed, well within its TTL. */

@@ -6,6 +6,7 @@ import {
   type WorkflowBundleOption,
 } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { reconcilerDataConverter } from '../temporal/payload-codec';
 import { StartupError } from './startup-error';
 import { freshPrebuiltBundle, workflowsPath } from './workflow-bundle';
 
@@ -32,6 +33,8 @@ export interface ReconcilerWorkerOptions {
    * queue and build ID; tests that run several workers in one process give each its own.
    */
   buildId?: string;
+  /** Payloads from this many bytes are stored compressed (`--payload-compression-threshold`). */
+  payloadCompressionThreshold?: number;
 }
 
 /** The Temporal worker of the reconciler: both workflows and the activities built from their dependencies. */
@@ -42,6 +45,8 @@ export function createReconcilerWorker(options: ReconcilerWorkerOptions): Promis
     taskQueue: options.taskQueue,
     ...workflowCode(options.workflowBundle),
     activities: createActivities(options.activities),
+    // Large payloads (the presubmit index) are compressed on the wire; workflow code sees plain JSON.
+    dataConverter: reconcilerDataConverter(options.payloadCompressionThreshold),
     ...(options.maxTaskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond }
       : {}),

@@ -4,8 +4,10 @@ import type { ProwJobCreator } from '../kubernetes/client';
 import { githubFromOptions, repositoryGitHub } from '../github/repository-github';
 import { workerWriteBudget } from '../github/write-budget';
 import { createLogger, type Logger } from '../log';
-import type { ReconcilerOptions } from '../options';
+import type { ProcessOptions } from '../options';
 import { connectClient, connectWorker } from '../temporal/connection';
+import { ZlibPayloadCodec } from '../temporal/payload-codec';
+import { startCodecServer } from '../temporal/payload-codec-server';
 import {
   defaultWorkerId,
   registerWorkerSettings,
@@ -15,9 +17,9 @@ import {
 import { defaultCacheDir } from '../config/load-cache-file';
 import { ConfigWatcher } from './config-watcher';
 import { ControllerStateReader } from './controller-state-reader';
-import { checkNamespace } from '../temporal/namespace-check';
+import { checkNamespace } from './namespace-check';
 import { serverPort, startHealthServer } from './health-server';
-import { createMetrics } from './metrics';
+import { createMetrics } from '../metrics/metrics';
 import { startMetricsServer } from './metrics-server';
 import { createReconcilerWorker, installRuntime } from './reconciler-worker';
 import { listenError, StartupError, type ListenTarget } from './startup-error';
@@ -33,7 +35,7 @@ import type { Worker } from '@temporalio/worker';
  * Ends on SIGINT/SIGTERM after draining; resolves with the process exit code.
  */
 export async function runWorker(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger = createLogger({ component: 'worker' }),
 ): Promise<number> {
   for (const { flag, why } of options.ignoredFlags)
@@ -59,7 +61,7 @@ const listening = async (start: () => Promise<Server>, target: ListenTarget): Pr
 };
 
 async function startAndRun(
-  options: ReconcilerOptions,
+  options: ProcessOptions,
   log: Logger,
   closers: (() => Promise<unknown>)[],
 ): Promise<number> {
@@ -118,6 +120,28 @@ async function startAndRun(
     }),
   );
 
+  const codecServer = options.codecServer;
+  if (codecServer)
+    servers.push(
+      await listening(
+        () =>
+          startCodecServer({
+            codec: new ZlibPayloadCodec(options.temporal.payloadCompressionThreshold),
+            host: codecServer.host,
+            port: codecServer.port,
+            corsOrigins: options.codecServerCorsOrigins,
+            log: log.child({ component: 'codec-server' }),
+          }),
+        {
+          what: 'codec server',
+          host: codecServer.host,
+          port: codecServer.port,
+          portFlag: 'codec-server-address',
+          addressFlag: 'codec-server-address',
+        },
+      ),
+    );
+
   const creators = new Map<string, ProwJobCreator>();
   const connection = await connectWorker(options.temporal);
   closers.push(() => connection.close());
@@ -130,6 +154,7 @@ async function startAndRun(
     taskQueue: options.temporal.taskQueue,
     maxTaskQueueActivitiesPerSecond: options.temporal.maxActivitiesPerSecond,
     maxConcurrentActivities: options.temporal.maxConcurrentActivities,
+    payloadCompressionThreshold: options.temporal.payloadCompressionThreshold,
     activities: {
       configSource: options.config,
       configCacheDir: defaultCacheDir(),
@@ -183,6 +208,7 @@ async function startAndRun(
     temporalMetrics: options.temporalMetricsPort
       ? `${options.temporalMetricsAddress}:${options.temporalMetricsPort}`
       : 'off',
+    codecServer: servers[2] ? `${codecServer?.host}:${serverPort(servers[2])}` : 'off',
     dryRun: options.dryRun,
     workflowCode: prebuiltBundle ? 'prebuilt bundle' : 'bundled at start (no fresh `npm run build` bundle)',
   });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
+import { loadScenarioFile } from '../../sandbox/github';
 import { planQuery } from '../../workflows/messages';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
@@ -81,9 +81,13 @@ describe('status and plan on a held plan', () => {
     const text = await run('plan');
     expect(text).toMatch(new RegExp(`^Change run: +${workflowId.replace(/[.]/g, '\\.')}$`, 'm'));
     expect(text).toMatch(/^Phase: +awaiting-approval$/m);
-    expect(text).toMatch(/^REPOSITORY +TRIGGER +RETIRE +MIGRATE +NOTE$/m);
-    expect(text).toMatch(/^my-org\/other-repo +0 +2 +0$/m);
-    expect(text).toMatch(/^TOTAL \(1 repository\) +0 +2 +0$/m);
+    expect(text).toMatch(/^REPOSITORY +TRIGGER +RETIRE +MIGRATE +PRS +GUARD +NOTE$/m);
+    expect(text).toMatch(/^my-org\/other-repo +0 +2 +0 +- +held: all 2 presubmits removed$/m);
+    expect(text).toMatch(/^TOTAL \(1 repository\) +0 +2 +0 +- +HELD$/m);
+    expect(text).toContain(
+      "PRS: open pull requests a repository's ProwJobs and status writes touch: not read yet. " +
+        'Each repository reads its open PRs when it is reconciled, after approval.',
+    );
     expect(text).toMatch(/^ {2}- retire {3}pull-other-unit$/m);
     expect(text).toContain(
       'Guard: HELD by the blast-radius guard; nothing is written until an operator decides.',
@@ -93,5 +97,21 @@ describe('status and plan on a held plan', () => {
     expect(text.trimEnd().split('\n').pop()).toBe(
       'Plan: 0 to trigger, 2 to retire, 0 to migrate, in 1 repository.',
     );
+  });
+
+  it('plan --workflow-id of the approved, finished run: the open PRs each repository touched', async () => {
+    await run('approve', '--reason', 'the repository moved');
+    await harness.waitFor((v) => v.recent[0]?.workflowId === workflowId && !v.running);
+    const view = await harness.client.workflow.getHandle(workflowId).query(planQuery);
+    const touched = view.pullRequestsAffected?.['my-org/other-repo'];
+    expect(touched).toBeGreaterThan(0);
+    const text = await run('plan', `--workflow-id=${workflowId}`);
+    expect(text).toMatch(/^Phase: +done$/m);
+    expect(text).toMatch(
+      new RegExp(`^my-org/other-repo +0 +2 +0 +${touched} +held: all 2 presubmits removed$`, 'm'),
+    );
+    expect(text).toContain('known for 1 of 1 repository.');
+    expect(text).toContain('Guard: HELD by the blast-radius guard until an operator decided (below).');
+    expect(text).toMatch(/^Decision: approved by /m);
   });
 });

@@ -6,8 +6,8 @@ import { clusterWorkerFlags, waitReady, WorkerProcesses } from '../../scripts/cl
 import { sourceRevision } from '../../src/config/files/source-revision';
 import { requestReconcile } from '../../src/temporal/controller-client';
 import { projectRoot } from '../../src/project-root';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
 import type { ControllerView } from '../../workflows/types';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';

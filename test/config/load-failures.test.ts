@@ -304,6 +304,7 @@ describe('problems and errors', () => {
       revision: expect.stringMatching(/^[0-9a-f]{16}$/),
       presubmits: 1,
       repositories: 1,
+      byRepository: [expect.objectContaining({ presubmits: 1 })],
     });
   });
 });

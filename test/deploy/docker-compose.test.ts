@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readOptions, type ReconcilerOptions } from '../../src/options';
-import { parseGitHubDoubleArgs } from '../../src/sandbox/github/main';
-import { loadScenarioFile } from '../../src/sandbox/github/scenario';
-import { parseKubernetesDoubleArgs } from '../../src/sandbox/kubernetes/main';
+import { readOptions, type ProcessOptions } from '../../src/options';
+import { parseGitHubDoubleArgs } from '../../sandbox/github/main';
+import { loadScenarioFile } from '../../sandbox/github/scenario';
+import { parseKubernetesDoubleArgs } from '../../sandbox/kubernetes/main';
 import {
   findExecutable,
   fromRoot,
@@ -35,7 +35,7 @@ const service = (name: string): ComposeService => {
   if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
   return s;
 };
-const workerOptions = (s: ComposeService): ReconcilerOptions => readOptions((s.command ?? []).slice(1), {});
+const workerOptions = (s: ComposeService): ProcessOptions => readOptions((s.command ?? []).slice(1), {});
 const healthTest = (s: ComposeService): string => [s.healthcheck?.test ?? []].flat().join(' ');
 /** A container path's mount in a service, and the path inside the mounted source. */
 const mountOf = (s: ComposeService, containerPath: string) => {
@@ -98,14 +98,30 @@ describe('docker-compose.yml: images', () => {
     for (const image of images) expect(image.slice(repository.length + 1)).toMatch(tag);
   });
 
-  it("builds the project's image from the Dockerfile, tagged with package.json's version", () => {
+  it("builds the workers' image from the production Dockerfile, tagged with package.json's version", () => {
     const built = Object.entries(services).filter(([, s]) => s.build !== undefined);
-    expect(built.map(([name]) => name).sort()).toEqual(
-      ['github-sandbox', 'kubernetes-sandbox', 'sandbox-net', ...workers.map(([name]) => name)].sort(),
-    );
-    for (const [, s] of built) {
+    const production = built.filter(([, s]) => typeof s.build === 'string' || !s.build?.dockerfile);
+    expect(production.map(([name]) => name).sort()).toEqual(workers.map(([name]) => name).sort());
+    for (const [, s] of production) {
       expect(s.image).toBe(`status-reconciler:${packageVersion}`);
       expect(typeof s.build === 'string' ? s.build : s.build?.context).toBe('.');
+    }
+  });
+
+  it('runs the doubles from their own image (sandbox/Dockerfile), never the production one', () => {
+    const built = Object.entries(services).filter(([, s]) => s.build !== undefined);
+    const sandboxes = built.filter(([, s]) => typeof s.build === 'object' && s.build.dockerfile);
+    expect(sandboxes.map(([name]) => name).sort()).toEqual(
+      ['github-sandbox', 'kubernetes-sandbox', 'sandbox-net'].sort(),
+    );
+    for (const [, s] of sandboxes) {
+      expect(s.image).toBe(`status-reconciler-sandbox:${packageVersion}`);
+      expect(s.build).toEqual({ context: '.', dockerfile: 'sandbox/Dockerfile' });
+    }
+    for (const name of ['github-sandbox', 'kubernetes-sandbox']) {
+      const script = service(name).entrypoint?.[1] ?? '';
+      expect(script).toMatch(/^dist\/sandbox\/(github|kubernetes)\/main\.js$/);
+      expect(existsSync(fromRoot(script.replace(/^dist\//, '').replace(/\.js$/, '.ts')))).toBe(true);
     }
   });
 });

@@ -38,6 +38,8 @@ function parseDockerfile(text: string): { args: Record<string, string>; instruct
 }
 
 const { args, instructions } = parseDockerfile(readText('Dockerfile'));
+/** The doubles' image for docker-compose.yml: not the production one. */
+const sandboxImage = parseDockerfile(readText('sandbox/Dockerfile'));
 const froms = instructions.filter((i) => i.keyword === 'FROM');
 const stageNames = froms.map((f) => / AS (\S+)$/i.exec(f.args)?.[1] ?? '');
 const final = froms.length - 1;
@@ -52,7 +54,7 @@ const baseImage = (from: Instruction): string =>
 const jsonArray = (stage: number, keyword: string): unknown =>
   JSON.parse(inStage(stage, keyword).at(-1)?.args ?? 'null');
 const pkg = JSON.parse(readText('package.json')) as { engines: { node: string } };
-const buildTsconfig = JSON.parse(readText('tsconfig.build.json')) as { include: string[] };
+const prodTsconfig = JSON.parse(readText('tsconfig.prod.json')) as { include: string[] };
 
 describe('Dockerfile', () => {
   it('is multi-stage: a build stage, then a runtime stage', () => {
@@ -75,16 +77,27 @@ describe('Dockerfile', () => {
     expect(minor).toBeGreaterThanOrEqual(wantMinor ?? Infinity);
   });
 
-  it('builds with every dependency (npm ci) and `npm run build`', () => {
+  it('builds with every dependency (npm ci) and the production build (`npm run build:prod`)', () => {
     expect(runs(0)).toMatch(/\bnpm ci\b(?![^&]*--omit)/);
-    expect(runs(0)).toMatch(/\bnpm run build\b/);
+    expect(runs(0)).toMatch(/\bnpm run build:prod\b/);
+    const scripts = (JSON.parse(readText('package.json')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['build:prod']).toMatch(/^tsc -p tsconfig\.prod\.json && /);
   });
 
-  it('copies into the build stage everything tsconfig.build.json compiles', () => {
+  it('copies into the build stage exactly what tsconfig.prod.json compiles: src, workflows, activities', () => {
+    expect([...prodTsconfig.include].sort()).toEqual(['activities', 'src', 'workflows']);
     const copied = inStage(0, 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
-    for (const dir of buildTsconfig.include) expect(copied).toContain(dir);
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'])
-      expect(copied).toContain(file);
+    expect(copied.sort()).toEqual(
+      [
+        ...prodTsconfig.include,
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'tsconfig.prod.json',
+      ].sort(),
+    );
+    // No double, benchmark or test reaches the image (test/deploy/production-tree.test.ts: src/ imports none).
+    for (const dir of ['sandbox', 'bench', 'test']) expect(copied).not.toContain(dir);
   });
 
   it('installs production dependencies only at run time (npm ci --omit=dev)', () => {
@@ -156,13 +169,43 @@ describe('.dockerignore', () => {
     expect(rules[0]).toBe('*');
   });
 
-  it.each(instructions.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from')))(
-    'lets the build context hold what `COPY $args` needs',
-    (copy) => {
-      for (const source of copy.args.split(/\s+/).slice(0, -1)) {
-        expect(rules).toContain(`!${source}`);
-        expect(existsSync(`${projectRoot}/${source}`)).toBe(true);
-      }
-    },
-  );
+  it.each(
+    [...instructions, ...sandboxImage.instructions].filter(
+      (i) => i.keyword === 'COPY' && !i.args.startsWith('--from'),
+    ),
+  )('lets the build context hold what `COPY $args` needs', (copy) => {
+    for (const source of copy.args.split(/\s+/).slice(0, -1)) {
+      expect(rules).toContain(`!${source}`);
+      expect(existsSync(`${projectRoot}/${source}`)).toBe(true);
+    }
+  });
+});
+
+describe('sandbox/Dockerfile (the doubles of docker-compose.yml)', () => {
+  const { instructions: sandbox } = sandboxImage;
+  const sandboxFroms = sandbox.filter((i) => i.keyword === 'FROM');
+  const sandboxTsconfig = JSON.parse(readText('tsconfig.sandbox.json')) as { include: string[] };
+
+  it("uses the production image's Node base image", () => {
+    expect(sandboxImage.args.NODE_IMAGE).toBe(args.NODE_IMAGE);
+    expect(sandboxFroms.map((f) => / AS (\S+)$/i.exec(f.args)?.[1])).toEqual(['build', 'runtime']);
+  });
+
+  it("compiles the two doubles' entry points (tsconfig.sandbox.json) and copies what they need", () => {
+    expect(sandboxTsconfig.include.sort()).toEqual(['sandbox/github/main.ts', 'sandbox/kubernetes/main.ts']);
+    const build = sandbox.filter((i) => i.stage === 0);
+    expect(build.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toContain(
+      'npx tsc -p tsconfig.sandbox.json',
+    );
+    const copied = build.filter((i) => i.keyword === 'COPY').flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(copied).toEqual(expect.arrayContaining(['sandbox', 'src', 'tsconfig.sandbox.json']));
+  });
+
+  it('runs as the non-root user that owns /app/.data (where the doubles write their key and kubeconfig)', () => {
+    const runtime = sandbox.filter((i) => i.stage === 1);
+    expect(runtime.find((i) => i.keyword === 'USER')?.args).toBe('1000:1000');
+    expect(runtime.filter((i) => i.keyword === 'RUN').map((i) => i.args)).toContain(
+      'mkdir -p /app/.data && chown node:node /app/.data',
+    );
+  });
 });

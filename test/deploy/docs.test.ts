@@ -1,5 +1,5 @@
 import { OptionsError, parseFlags, readOptions } from '../../src/options';
-import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fromRoot, readText } from './support/deploy-files';
@@ -25,7 +25,7 @@ const ignoredFlags = definedFlags.filter((name) => {
   }
 });
 
-describe('search attributes: docs and scripts match src/temporal/search-attributes.ts', () => {
+describe('search attributes: docs and scripts match workflows/search-attributes.ts', () => {
   it.each(attributes)(
     '%s (%s) is registered by deploy/temporal/register-search-attributes.sh',
     (name, type) => {

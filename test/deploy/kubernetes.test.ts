@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import path from 'node:path';
-import { OptionsError, parseFlags, readOptions, type ReconcilerOptions } from '../../src/options';
+import { OptionsError, parseFlags, readOptions, type ProcessOptions } from '../../src/options';
 import { serverPort, startHealthServer } from '../../src/worker/health-server';
 import type { ConfigHealth } from '../../workflows/types';
 import { fromRoot, readYamlDocuments } from './support/deploy-files';
@@ -78,7 +78,7 @@ const expandedArgs = (container.args ?? []).map((arg) =>
   }),
 );
 const [command, ...flags] = expandedArgs;
-const options: ReconcilerOptions = readOptions(flags, {});
+const options: ProcessOptions = readOptions(flags, {});
 const portNumber = (port: number | string): number =>
   typeof port === 'number' ? port : (container.ports?.find((p) => p.name === port)?.containerPort ?? -1);
 const mountFor = (file: string) =>

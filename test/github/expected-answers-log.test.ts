@@ -1,7 +1,7 @@
 import { createLogger, silentLogger, type LogLevel } from '../../src/log';
 import { createGitHubClient } from '../../src/github/client';
 import { GitHubApi } from '../../src/github/github-api';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github/github-double';
 import { smallScenario } from '../sandbox/github/small-scenario';
 
 /**

@@ -2,9 +2,9 @@ import { silentLogger } from '../../src/log';
 import { createGitHubClient, type GitHubClientOptions } from '../../src/github/client';
 import { ResponseCache } from '../../src/github/conditional-requests';
 import { GitHubApi } from '../../src/github/github-api';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
-import type { GitHubScenario } from '../../src/sandbox/github/scenario';
-import { generateScenario } from '../../src/sandbox/github/scenario-generator';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github/github-double';
+import type { GitHubScenario } from '../../sandbox/github/scenario';
+import { generateScenario } from '../../sandbox/github/scenario-generator';
 import { sha, smallScenario } from '../sandbox/github/small-scenario';
 
 /**

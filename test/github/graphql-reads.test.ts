@@ -4,8 +4,8 @@ import { GraphQLPoints, GraphQLRateLimitError } from '../../src/github/graphql-p
 import { pullRequestsQuery } from '../../src/github/graphql-reads';
 import { membershipCacheMs, repositoryGitHub } from '../../src/github/repository-github';
 import { createLogger, silentLogger } from '../../src/log';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
-import type { GitHubScenario } from '../../src/sandbox/github/scenario';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github/github-double';
+import type { GitHubScenario } from '../../sandbox/github/scenario';
 import { sha, smallScenario } from '../sandbox/github/small-scenario';
 
 /**

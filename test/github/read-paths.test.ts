@@ -3,9 +3,9 @@ import { GitHubApi } from '../../src/github/github-api';
 import { repositoryGitHub, type GitHubReadApi } from '../../src/github/repository-github';
 import { silentLogger } from '../../src/log';
 import { reconcileRepository, type RepositoryInput } from '../../src/reconcile/repository';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github/github-double';
-import type { GitHubScenario, ScenarioRepo } from '../../src/sandbox/github/scenario';
-import { generateScenario } from '../../src/sandbox/github/scenario-generator';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github/github-double';
+import type { GitHubScenario, ScenarioRepo } from '../../sandbox/github/scenario';
+import { generateScenario } from '../../sandbox/github/scenario-generator';
 import { asPresubmit, FakeTriggerer } from '../reconcile/fake-github';
 import { presubmit } from '../reconcile/prow-yaml';
 
@@ -68,18 +68,18 @@ function world(): GitHubScenario {
   return scenario;
 }
 
-function inputFor(repo: string): RepositoryInput {
+function inputFor(name: string): RepositoryInput {
   const job = (p: Parameters<typeof presubmit>[0]) => asPresubmit(presubmit({ context: p.name, ...p }));
   return {
     org,
-    repo,
+    name,
     trigger: [
       job({ name: 'pull-always', always_run: true, branches: ['^main$', 'gone'] }),
       job({ name: 'pull-pkg', run_if_changed: '^pkg/' }),
       job({ name: 'pull-release', always_run: true, branches: ['release'] }),
     ],
-    retire: [{ job: 'old', context: `pull-${repo}-job-1` }],
-    migrate: [{ job: 'moved', from: `pull-${repo}-job-2`, to: 'pull-new-name' }],
+    retire: [{ job: 'old', context: `pull-${name}-job-1` }],
+    migrate: [{ job: 'moved', from: `pull-${name}-job-2`, to: 'pull-new-name' }],
     triggers: [],
     dryRun: false,
     continueOnError: true,

@@ -1,6 +1,6 @@
 import { reconcilerController, controllerWorkflowId } from '../../workflows/controller';
 import { configChangedSignal } from '../../workflows/messages';
-import { reconcileOptionsOf } from '../../src/temporal/controller-client';
+import { deploymentSettingsOf } from '../../src/temporal/controller-client';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 import { sourceRevision } from '../../src/config/files/source-revision';
@@ -42,7 +42,7 @@ describe('controller continue-as-new', () => {
           {
             sourceRevision: revision,
             reason: 'test',
-            options: reconcileOptionsOf(harness.options),
+            options: deploymentSettingsOf(harness.options),
           } as ChangeRequest,
         ],
       });

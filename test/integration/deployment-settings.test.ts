@@ -1,31 +1,23 @@
 import { execFile } from 'node:child_process';
 import { rmSync, symlinkSync } from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { silentLogger } from '../../src/log';
 import { readOptions } from '../../src/options';
 import { registerWorkerSettings, withdrawWorkerSettings } from '../../src/temporal/controller-client';
 import { temporalCliPath } from '../../src/temporal/dev-server';
-import { ControllerStateReader } from '../../src/worker/controller-state-reader';
-import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
 import * as operator from '../../src/cli/operator-commands';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
+import type { Metrics } from '../../src/metrics/metrics';
 import { cli } from '../support/worker-process';
+import { WorkerObserver } from '../support/worker-observer';
 
 const run = promisify(execFile);
 const pulls = 4;
 const { scenario, sha } = busyRepository(pulls, ['pull-a', 'pull-b', 'pull-c', 'pull-d']);
 const jobFile = 'jobs/acme/busy/busy-presubmits.yaml';
 const retired = 'Context retired without replacement.';
-
-async function get(port: number, route: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${route}`);
-  return { status: res.status, body: await res.text() };
-}
 
 /**
  * Issue 13: what a run does comes from the workers' flags (the deployment settings they register), never from
@@ -35,13 +27,9 @@ async function get(port: number, route: string): Promise<{ status: number; body:
 describe('deployment settings: a run uses the workers settings, whoever signals', () => {
   const config = configFixture();
   let harness: ReconcilerHarness;
-  let reader: ControllerStateReader;
-  let server: Server;
-  const metrics = createMetrics();
+  let observer: WorkerObserver;
   const workflowId = (): string => `status-reconciler/${harness.options.instance}`;
-  const healthz = (): Promise<{ status: number; body: string }> => get(serverPort(server), '/healthz');
-  const gauge = async (m: { get(): Promise<{ values: { value: number }[] }> }): Promise<number | undefined> =>
-    (await m.get()).values[0]?.value;
+  const healthz = (): Promise<{ status: number; body: string }> => observer.healthz();
   const retiredEverywhere = (context: string): void => {
     for (let n = 1; n <= pulls; n++)
       expect(
@@ -53,34 +41,16 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
 
   beforeAll(async () => {
     config.write(jobFile, busyJobs(['pull-a', 'pull-b', 'pull-c', 'pull-d']));
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--blast-radius-guard=false'],
+      baseline: true,
     });
-    await harness.startWorker();
-    await harness.takeBaseline();
-    reader = new ControllerStateReader(
-      harness.client,
-      harness.options.instance,
-      silentLogger,
-      metrics,
-      60_000,
-    );
-    server = await startHealthServer(
-      {
-        configHealth: () => reader.current()?.health,
-        controllerProblems: () => reader.problems(),
-        ready: () => true,
-        live: () => true,
-      },
-      0,
-      '127.0.0.1',
-    );
+    observer = await WorkerObserver.start(harness);
   });
   afterAll(async () => {
-    await reader?.stop();
-    await new Promise((resolve) => server?.close(resolve));
+    await observer?.close();
     await harness?.close();
     config.remove();
   });
@@ -115,14 +85,14 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     expect(blocked.health.ok).toBe(false);
     expect(blocked.loadFailures).toBe(1);
     expect(blocked.lastReconciled?.revision).toBe(before.lastReconciled?.revision);
-    await reader.refresh();
+    await observer.reader.refresh();
     const down = await healthz();
     expect(down.status).toBe(503);
     expect(down.body).toContain('actuation halted');
     expect(down.body).toContain(`last good revision: ${before.lastReconciled?.revision}`);
-    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(0);
-    expect(await gauge(metrics.configLoadFailures)).toBe(1);
-    expect(await gauge(metrics.changesBlocked)).toBe(1);
+    expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(0);
+    expect(await observer.value(observer.metrics.configLoadFailures)).toBe(1);
+    expect(await observer.value(observer.metrics.changesBlocked)).toBe(1);
 
     // Issue 18: this payload without options made every later workflow task of a blocked controller fail.
     rmSync(path.join(config.dir, 'jobs', 'dangling.yaml'));
@@ -146,11 +116,11 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     expect(view.rejected?.counts).toEqual({ configChanged: 1 });
     expect(view.rejected?.recent[0]?.reason).toBe('reason: required');
     retiredEverywhere('pull-b');
-    await reader.refresh();
+    await observer.reader.refresh();
     expect((await healthz()).status).toBe(200);
-    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(1);
+    expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(1);
     expect(
-      (await metrics.messagesRejected.get()).values.find(
+      (await observer.metrics.messagesRejected.get()).values.find(
         (v) => v.labels.workflow === 'controller' && v.labels.message === 'configChanged',
       )?.value,
     ).toBe(1);
@@ -171,11 +141,11 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     expect(conflict.deployment?.problem).toMatch(
       /workers disagree on the deployment settings: .*dry-run-worker/,
     );
-    await reader.refresh();
+    await observer.reader.refresh();
     const down = await healthz();
     expect(down.status).toBe(503);
     expect(down.body).toContain('workers disagree on the deployment settings');
-    expect(await gauge(metrics.deploymentSettingsConflict)).toBe(1);
+    expect(await observer.value(observer.metrics.deploymentSettingsConflict)).toBe(1);
     // The controller does not guess: the change waits.
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await harness.status()).running).toBeUndefined();
@@ -189,9 +159,9 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     const view = await harness.waitForNextRun(before);
     expect(view.recent[0]?.outcome).toBe('reconciled');
     retiredEverywhere('pull-c');
-    await reader.refresh();
+    await observer.reader.refresh();
     expect((await healthz()).status).toBe(200);
-    expect(await gauge(metrics.deploymentSettingsConflict)).toBe(0);
+    expect(await observer.value(observer.metrics.deploymentSettingsConflict)).toBe(0);
     // The shapes deployment settings brought: a change run given the settings, a controller registering them.
     await recordHistory(harness.client, view.recent[0]?.workflowId as string, 'change-deployment-settings');
     await recordHistory(harness.client, workflowId(), 'controller-deployment-settings');
@@ -218,12 +188,12 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     expect(blocked.blocked).toMatchObject({ loadFailed: true, errorType: 'TypeError' });
     expect(blocked.health).toMatchObject({ ok: false, lastGoodRevision: before.lastReconciled?.revision });
     expect(blocked.loadFailures).toBe((before.loadFailures ?? 0) + 1);
-    await reader.refresh();
+    await observer.reader.refresh();
     const down = await healthz();
     expect(down.status).toBe(503);
     expect(down.body).toContain('actuation halted, the newest config cannot be loaded or validated');
-    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(0);
-    expect(await gauge(metrics.configLoadFailures)).toBe(blocked.loadFailures);
+    expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(0);
+    expect(await observer.value(observer.metrics.configLoadFailures)).toBe(blocked.loadFailures);
 
     await harness.stopWorkers();
     await harness.startWorker();
@@ -236,8 +206,8 @@ describe('deployment settings: a run uses the workers settings, whoever signals'
     const view = await harness.waitForNextRun(blocked);
     expect(view.health.ok).toBe(true);
     expect(view.blocked).toBeUndefined();
-    await reader.refresh();
+    await observer.reader.refresh();
     expect((await healthz()).status).toBe(200);
-    expect(await gauge(metrics.configLastLoadSuccessful)).toBe(1);
+    expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(1);
   }, 180_000);
 });

@@ -1,15 +1,11 @@
-import type { Server } from 'node:http';
 import path from 'node:path';
 import * as operator from '../../src/cli/operator-commands';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
-import { ControllerStateReader } from '../../src/worker/controller-state-reader';
-import { startHealthServer, serverPort } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
-import { silentLogger } from '../../src/log';
+import { loadScenarioFile } from '../../sandbox/github';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
+import { WorkerObserver } from '../support/worker-observer';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { approveUpdate } from '../../workflows/messages';
@@ -28,17 +24,10 @@ function operatorContext(harness: ReconcilerHarness, reason: string): operator.O
   };
 }
 
-async function get(port: number, route: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`http://127.0.0.1:${port}${route}`);
-  return { status: res.status, body: await res.text() };
-}
-
 describe('fail closed: a corrupt config halts actuation on every worker, and recovers', () => {
   const config = configFixture();
   let harness: ReconcilerHarness;
-  const servers: Server[] = [];
-  const readers: ControllerStateReader[] = [];
-  const workerMetrics = [createMetrics(), createMetrics()];
+  const observers: WorkerObserver[] = [];
 
   beforeAll(async () => {
     harness = await ReconcilerHarness.start({
@@ -48,29 +37,12 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
     });
     await harness.startWorker();
     // Two workers' health endpoints, each reading the controller's state as a deployment's workers do.
-    for (const metrics of workerMetrics) {
-      const reader = new ControllerStateReader(
-        harness.client,
-        harness.options.instance,
-        silentLogger,
-        metrics,
-        200,
-      );
-      readers.push(reader);
-      servers.push(
-        await startHealthServer(
-          { configHealth: () => reader.current()?.health, ready: () => true, live: () => true },
-          0,
-          '127.0.0.1',
-        ),
-      );
-    }
+    for (let i = 0; i < 2; i++) observers.push(await WorkerObserver.start(harness, { pollMs: 200 }));
     await harness.takeBaseline();
-    readers.forEach((r) => r.start());
+    observers.forEach((o) => o.reader.start());
   });
   afterAll(async () => {
-    await Promise.all(readers.map((r) => r.stop()));
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await Promise.all(observers.map((o) => o.close()));
     await harness?.close();
     config.remove();
   });
@@ -92,16 +64,16 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
     expect(harness.kubernetes.prowJobs()).toHaveLength(0);
     expect(await harness.metrics.configLastLoadSuccessful.get()).toMatchObject({ values: [{ value: 0 }] });
 
-    for (const [i, server] of servers.entries()) {
-      await readers[i]?.refresh();
-      const health = await get(serverPort(server), '/healthz');
+    for (const observer of observers) {
+      await observer.reader.refresh();
+      const health = await observer.get('/healthz');
       expect(health.status).toBe(503);
       expect(health.body).toContain('actuation halted');
       expect(health.body).toContain('my-repo-presubmits.yaml');
       expect(health.body).toContain(`last good revision: ${baseline}`);
       await recordHistory(harness.client, view.blocked?.workflowId as string, 'change-config-invalid');
-      expect((await workerMetrics[i]?.configLastLoadSuccessful.get())?.values[0]?.value).toBe(0);
-      expect((await get(serverPort(server), '/livez')).status).toBe(200);
+      expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(0);
+      expect((await observer.get('/livez')).status).toBe(200);
     }
   });
 
@@ -114,10 +86,10 @@ describe('fail closed: a corrupt config halts actuation on every worker, and rec
     expect(view.health.ok).toBe(true);
     expect(view.blocked).toBeUndefined();
     expect(harness.statusWrites()).toBeGreaterThan(0);
-    for (const [i, server] of servers.entries()) {
-      await readers[i]?.refresh();
-      expect((await get(serverPort(server), '/healthz')).status).toBe(200);
-      expect((await workerMetrics[i]?.configLastLoadSuccessful.get())?.values[0]?.value).toBe(1);
+    for (const observer of observers) {
+      await observer.reader.refresh();
+      expect((await observer.get('/healthz')).status).toBe(200);
+      expect(await observer.value(observer.metrics.configLastLoadSuccessful)).toBe(1);
     }
   });
 });

@@ -1,11 +1,9 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { silentLogger } from '../../src/log';
-import { reconcileOptionsOf, settingsRevision } from '../../src/temporal/controller-client';
-import { ControllerStateReader } from '../../src/worker/controller-state-reader';
-import { createMetrics } from '../../src/worker/metrics';
+import { deploymentSettingsOf, settingsRevision } from '../../src/temporal/controller-client';
 import { planQuery } from '../../workflows/messages';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
+import { WorkerObserver } from '../support/worker-observer';
 
 /**
  * Issue 18: random and malformed payloads sent to every signal and update of a live controller and change run.
@@ -176,34 +174,26 @@ describe('fuzzing every signal and update of a live controller', () => {
   const seed = Number(process.env.FUZZ_SEED ?? 18);
   const perMessage = 30;
   let harness: ReconcilerHarness;
-  const metrics = createMetrics();
-  let reader: ControllerStateReader;
+  let observer: WorkerObserver;
 
   beforeAll(async () => {
     config.write(jobFile, busyJobs(['pull-keep', 'pull-old']));
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--approval-timeout=10m'],
+      baseline: true,
     });
-    await harness.startWorker();
-    await harness.takeBaseline();
-    reader = new ControllerStateReader(
-      harness.client,
-      harness.options.instance,
-      silentLogger,
-      metrics,
-      60_000,
-    );
+    observer = await WorkerObserver.start(harness);
   });
   afterAll(async () => {
-    await reader?.stop();
+    await observer?.close();
     await harness?.close();
     config.remove();
   });
 
   it(`drops every malformed signal, records it, and keeps answering status (seed ${seed})`, async () => {
-    const settings = reconcileOptionsOf(harness.options) as unknown as Record<string, unknown>;
+    const settings = deploymentSettingsOf(harness.options) as unknown as Record<string, unknown>;
     const contracts = signalContracts(settings);
     const others = Object.values(contracts).map((c) => c.valid);
     const r = random(seed);
@@ -228,12 +218,13 @@ describe('fuzzing every signal and update of a live controller', () => {
     expect(view.rejected?.recent[0]?.message).toBe('workerSettings');
     expect(view.health.ok).toBe(true);
     expect(view.deployment?.conflict).toBeFalsy();
-    expect(view.deployment?.revision).toBe(settingsRevision(reconcileOptionsOf(harness.options)));
+    expect(view.deployment?.revision).toBe(settingsRevision(deploymentSettingsOf(harness.options)));
     // Every worker exports the rejections as a counter, from the controller's status.
-    await reader.refresh();
+    await observer.reader.refresh();
     for (const message of Object.keys(contracts))
       expect(
-        (await metrics.messagesRejected.get()).values.find((v) => v.labels.message === message)?.value,
+        (await observer.metrics.messagesRejected.get()).values.find((v) => v.labels.message === message)
+          ?.value,
       ).toBe(perMessage);
     // Tolerated by contract: an old worker's request with options (ignored) and a newer sender's extra field.
     await handle.signal('configChanged', {

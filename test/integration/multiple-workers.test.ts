@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { temporal } from '@temporalio/proto';
-import type { GitHubScenario } from '../../src/sandbox/github';
+import type { GitHubScenario } from '../../sandbox/github';
 import { startWorkerProcess, workerProcessArgs } from '../support/worker-process';
 import { WriteBudget } from '../../src/github/write-budget';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';

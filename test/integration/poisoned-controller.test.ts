@@ -1,15 +1,11 @@
 import { execFile } from 'node:child_process';
-import type { Server } from 'node:http';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { silentLogger } from '../../src/log';
-import { ControllerStateReader } from '../../src/worker/controller-state-reader';
-import { serverPort, startHealthServer } from '../../src/worker/health-server';
-import { createMetrics } from '../../src/worker/metrics';
 import { busyJobs, busyRepository } from '../support/busy-repository';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli } from '../support/worker-process';
+import { WorkerObserver } from '../support/worker-observer';
 
 const run = promisify(execFile);
 const pulls = 4;
@@ -25,16 +21,10 @@ const retired = 'Context retired without replacement.';
 describe('a controller whose workflow task keeps failing', () => {
   const config = configFixture();
   let harness: ReconcilerHarness;
-  let reader: ControllerStateReader;
-  let server: Server;
-  const metrics = createMetrics();
+  let observer: WorkerObserver;
   const controllerId = (): string => `status-reconciler/${harness.options.instance}`;
-  const healthz = async (): Promise<{ status: number; body: string }> => {
-    const res = await fetch(`http://127.0.0.1:${serverPort(server)}/healthz`);
-    return { status: res.status, body: await res.text() };
-  };
-  const answering = async (): Promise<number | undefined> =>
-    (await metrics.controllerAnswering.get()).values[0]?.value;
+  const healthz = (): Promise<{ status: number; body: string }> => observer.healthz();
+  const answering = (): Promise<number | undefined> => observer.value(observer.metrics.controllerAnswering);
   const retiredOnce = (context: string): void => {
     for (let n = 1; n <= pulls; n++)
       expect(
@@ -60,31 +50,14 @@ describe('a controller whose workflow task keeps failing', () => {
     harness = await ReconcilerHarness.start({
       scenario,
       configArgv: config.argv,
-      extraArgv: ['--blast-radius-guard=false'],
+      // Payloads from 256 bytes compressed, the controller's state included: recover reads it through the codec.
+      extraArgv: ['--blast-radius-guard=false', '--payload-compression-threshold=256'],
     });
     await harness.startWorker({}, { bundle });
     // A worker's reader: health, metrics, and its deployment settings kept registered.
-    reader = new ControllerStateReader(
-      harness.client,
-      harness.options.instance,
-      silentLogger,
-      metrics,
-      60_000,
-      {
-        registration: { options: harness.options, workerId: 'test-harness' },
-        queryTimeoutMs: 3_000,
-      },
-    );
-    server = await startHealthServer(
-      {
-        configHealth: () => reader.current()?.health,
-        controllerProblems: () => reader.problems(),
-        ready: () => true,
-        live: () => true,
-      },
-      0,
-      '127.0.0.1',
-    );
+    observer = await WorkerObserver.start(harness, {
+      reader: { registration: { options: harness.options, workerId: 'test-harness' }, queryTimeoutMs: 3_000 },
+    });
     await harness.takeBaseline();
     // A reconciled change, so the baseline to keep is a change run's result, not the first config.
     const before = await harness.status();
@@ -95,15 +68,14 @@ describe('a controller whose workflow task keeps failing', () => {
     retiredOnce('pull-a');
   }, 120_000);
   afterAll(async () => {
-    await reader?.stop();
-    await new Promise((resolve) => server?.close(resolve));
+    await observer?.close();
     await harness?.close();
     config.remove();
   });
 
   it('is shown on /healthz and the metric within one poll, and `recover` restores it with its baseline', async () => {
     const baseline = (await harness.status()).lastReconciled?.revision;
-    await reader.refresh();
+    await observer.reader.refresh();
     expect((await healthz()).status).toBe(200);
     expect(await answering()).toBe(1);
 
@@ -130,14 +102,21 @@ describe('a controller whose workflow task keeps failing', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
 
-    await reader.refresh();
+    await observer.reader.refresh();
     const down = await healthz();
     expect(down.status).toBe(503);
     expect(down.body).toMatch(/controller not answering since .*see "status-reconciler recover"/);
-    expect(reader.notAnswering()?.status).toBe('RUNNING');
+    expect(observer.reader.notAnswering()?.status).toBe('RUNNING');
     expect(await answering()).toBe(0);
 
     const stuckRunId = (await handle.describe()).runId;
+    // The baseline recover needs is in a compressed payload of the stuck run's history.
+    const encodings = ((await handle.fetchHistory()).events ?? []).map((e) =>
+      Buffer.from(
+        e.childWorkflowExecutionCompletedEventAttributes?.result?.payloads?.[0]?.metadata?.encoding ?? [],
+      ).toString(),
+    );
+    expect(encodings).toContain('binary/zlib');
     // The documented recovery (README, "A controller that does not answer").
     const { stdout } = await run(process.execPath, [
       cli,
@@ -152,13 +131,13 @@ describe('a controller whose workflow task keeps failing', () => {
     // that arrived while the controller was stuck is reconciled from that baseline.
     const recovered = await harness.waitFor((v) => v.recent[0]?.outcome === 'recovered');
     expect(recovered.lastReconciled?.revision).toBe(baseline);
-    await reader.refresh();
+    await observer.reader.refresh();
     const view = await harness.waitFor((v) => v.recent[0]?.outcome === 'reconciled', 60_000);
     expect(view.recent.map((r) => r.outcome)).toEqual(['reconciled', 'recovered']);
     expect(view.recent[0]?.from).toBe(baseline);
     retiredOnce('pull-a');
     retiredOnce('pull-b');
-    await reader.refresh();
+    await observer.reader.refresh();
     expect((await healthz()).status).toBe(200);
     expect(await answering()).toBe(1);
     const stuck = await harness.client.workflow.getHandle(controllerId(), stuckRunId).describe();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { projectRoot } from '../../src/project-root';
-import { loadScenarioFile } from '../../src/sandbox/github';
+import { loadScenarioFile } from '../../sandbox/github';
 import { recordHistory } from '../support/histories';
 import { configFixture, ReconcilerHarness } from '../support/reconciler-harness';
 
@@ -15,12 +15,11 @@ describe('a config change reconciled end to end on the dev server', () => {
 
   beforeAll(async () => {
     // The example change removes 1 of 9 presubmits: over the guard's default 10%, so the guard would hold it.
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--blast-radius-max-removed-fraction=0.2'],
     });
-    await harness.startWorker();
   });
   afterAll(async () => {
     await harness?.close();
@@ -132,13 +131,12 @@ describe('dry run (Q14)', () => {
   let harness: ReconcilerHarness;
 
   beforeAll(async () => {
-    harness = await ReconcilerHarness.start({
+    harness = await ReconcilerHarness.startWithWorker({
       scenario,
       configArgv: config.argv,
       extraArgv: ['--dry-run=true', '--blast-radius-max-removed-fraction=0.2'],
+      baseline: true,
     });
-    await harness.startWorker();
-    await harness.takeBaseline();
   });
   afterAll(async () => {
     await harness?.close();

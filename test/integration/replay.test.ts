@@ -1,4 +1,5 @@
 import { Worker } from '@temporalio/worker';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { recordedHistories } from '../support/histories';
 import { workflowBundle } from '../support/reconciler-harness';
 
@@ -32,7 +33,12 @@ describe('replay of recorded workflow histories', () => {
   it.each(histories.map((h) => [h.workflowId, h] as const))(
     '%s replays deterministically',
     async (_name, h) => {
-      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, h.history, h.workflowId);
+      // With the workers' data converter: histories recorded since the payload codec carry binary/zlib payloads.
+      await Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle(), dataConverter: reconcilerDataConverter() },
+        h.history,
+        h.workflowId,
+      );
     },
   );
 });

@@ -14,13 +14,12 @@ const jobFile = 'jobs/acme/busy/busy-presubmits.yaml';
 
 async function start(config: ReturnType<typeof configFixture>): Promise<ReconcilerHarness> {
   config.write(jobFile, busyJobs(['pull-keep', 'pull-old', 'pull-move:ci/old']));
-  const harness = await ReconcilerHarness.start({
+  const harness = await ReconcilerHarness.startWithWorker({
     scenario,
     configArgv: config.argv,
     extraArgv: ['--blast-radius-guard=false'],
+    baseline: true,
   });
-  await harness.startWorker();
-  await harness.takeBaseline();
   return harness;
 }
 

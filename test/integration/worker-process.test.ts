@@ -1,8 +1,8 @@
 import { type ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startGitHubDouble, type GitHubDouble } from '../../src/sandbox/github';
+import { startGitHubDouble, type GitHubDouble } from '../../sandbox/github';
 import { busyJobs, busyRepository } from '../support/busy-repository';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
 import { configFixture, ReconcilerHarness, temporalAddress } from '../support/reconciler-harness';
 import { cli, startWorkerProcess, workerProcessArgs } from '../support/worker-process';

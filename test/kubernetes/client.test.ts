@@ -16,7 +16,7 @@ import {
 import { createLogger } from '../../src/log';
 import { buildPresubmitProwJob } from '../../src/kubernetes/prowjob';
 import type { ProwJob } from '../../src/kubernetes/prowjob-types';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import { prowJobInput } from './presubmit-fixture';
 
 /** Prow's schedule with a 5 ms base, so retry tests take milliseconds. */

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { createProwJobClient } from '../../src/kubernetes/client';
 import { loadProwJobClusterConfig, type ClusterConfigEnvironment } from '../../src/kubernetes/cluster-config';
 import { buildPresubmitProwJob } from '../../src/kubernetes/prowjob';
-import { startKubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble } from '../../sandbox/kubernetes/server';
 import { prowJobInput } from './presubmit-fixture';
 
 /** A kubeconfig with one context per entry; the first is current unless `current` says otherwise. */

@@ -1,4 +1,4 @@
-import { prng } from '../../src/sandbox/github/scenario-generator';
+import { prng } from '../../sandbox/github/scenario-generator';
 import {
   visit,
   Alias,

@@ -1,6 +1,7 @@
 import type { IndexedPresubmit, PresubmitsByRepo } from '../../src/config/types';
 import { diffConfigs } from '../../src/reconcile/diff';
-import { blastRadiusVerdict, type GuardOptions } from '../../src/reconcile/guard';
+import { blastRadiusVerdict } from '../../src/reconcile/guard';
+import type { GuardOptions } from '../../src/reconcile/guard-options';
 import { planChange, type PlanOptions } from '../../src/reconcile/plan';
 import { presubmit } from './prow-yaml';
 
@@ -13,7 +14,7 @@ function jobs(prefix: string, n: number): IndexedPresubmit[] {
 function verdict(
   before: PresubmitsByRepo,
   after: PresubmitsByRepo,
-  guard: GuardOptions = {},
+  guard: Partial<GuardOptions> = {},
   planOptions: PlanOptions = {},
 ) {
   return blastRadiusVerdict(before, after, planChange(diffConfigs(before, after), planOptions), guard);

@@ -40,7 +40,7 @@ export async function reconcileDelta(
   for (const repoPlan of plan.repos) {
     const outcome = await reconcileRepository(deps, {
       org: repoPlan.org,
-      repo: repoPlan.name,
+      name: repoPlan.name,
       trigger: resolveTriggerPresubmits(presubmitsFor(after, repoPlan.repo) ?? [], repoPlan.trigger).map(
         asPresubmit,
       ),

@@ -19,7 +19,7 @@ const failing: CommitStatus = {
 function input(partial: Partial<RepositoryInput>): RepositoryInput {
   return {
     org: 'org',
-    repo: 'repo',
+    name: 'repo',
     trigger: [],
     retire: [],
     migrate: [],

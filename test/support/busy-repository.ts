@@ -1,4 +1,4 @@
-import type { GitHubScenario } from '../../src/sandbox/github';
+import type { GitHubScenario } from '../../sandbox/github';
 
 /** A repository with many open PRs whose head SHAs carry the given contexts: load for resilience tests. */
 export function busyRepository(

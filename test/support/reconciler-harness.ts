@@ -1,4 +1,4 @@
-import { sandboxActivityDeps } from '../../src/sandbox/activity-deps';
+import { sandboxActivityDeps } from '../../sandbox/activity-deps';
 import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,20 +7,21 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
 import type { WriteBudget } from '../../src/github/write-budget';
-import type { ReconcilerOptions } from '../../src/options';
+import type { ProcessOptions } from '../../src/options';
 import { readOptions } from '../../src/options';
 import { projectRoot } from '../../src/project-root';
-import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../src/sandbox/github';
-import type { GitHubDoubleLimits } from '../../src/sandbox/github';
-import { startKubernetesDouble, type KubernetesDouble } from '../../src/sandbox/kubernetes/server';
+import { startGitHubDouble, type GitHubDouble, type GitHubScenario } from '../../sandbox/github';
+import type { GitHubDoubleLimits } from '../../sandbox/github';
+import { startKubernetesDouble, type KubernetesDouble } from '../../sandbox/kubernetes/server';
 import {
   controllerStatus,
   registerWorkerSettings,
   requestReconcile,
   waitForController,
 } from '../../src/temporal/controller-client';
-import { createMetrics, type Metrics } from '../../src/worker/metrics';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 import { createReconcilerWorker, installRuntime } from '../../src/worker/reconciler-worker';
+import { reconcilerDataConverter } from '../../src/temporal/payload-codec';
 import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { sourceRevision } from '../../src/config/files/source-revision';
 import type { ControllerView } from '../../workflows/types';
@@ -85,7 +86,7 @@ export class ReconcilerHarness {
     readonly connection: NativeConnection,
     readonly github: GitHubDouble,
     readonly kubernetes: KubernetesDouble,
-    readonly options: ReconcilerOptions,
+    readonly options: ProcessOptions,
     readonly metrics: Metrics,
     private readonly ownsDoubles: boolean,
   ) {}
@@ -111,7 +112,11 @@ export class ReconcilerHarness {
       ...(opts.extraArgv ?? []),
     ]);
     const connection = await NativeConnection.connect({ address });
-    const client = new Client({ connection: await Connection.connect({ address }) });
+    // The worker's payload codec: results it compressed are read as the JSON they are.
+    const client = new Client({
+      connection: await Connection.connect({ address }),
+      dataConverter: reconcilerDataConverter(),
+    });
     return new ReconcilerHarness(
       client,
       connection,
@@ -121,6 +126,14 @@ export class ReconcilerHarness {
       createMetrics(),
       !opts.github,
     );
+  }
+
+  /** A harness with one worker running, and with the current config as the baseline when `baseline` is set. */
+  static async startWithWorker(opts: HarnessOptions & { baseline?: boolean }): Promise<ReconcilerHarness> {
+    const harness = await ReconcilerHarness.start(opts);
+    await harness.startWorker();
+    if (opts.baseline) await harness.takeBaseline();
+    return harness;
   }
 
   activityDeps(writeBudget?: WriteBudget): ActivityDeps {
@@ -155,6 +168,7 @@ export class ReconcilerHarness {
       identity: worker.identity,
       buildId: worker.identity,
       maxConcurrentActivities: worker.maxConcurrentActivities,
+      payloadCompressionThreshold: this.options.temporal.payloadCompressionThreshold,
     });
     // Observed at once: a worker that fails must fail its test, not surface later as an unhandled rejection.
     const running = created.run().catch((err: unknown) => {

@@ -8,6 +8,9 @@ import { temporalAddress } from './reconciler-harness';
 /** The compiled `status-reconciler` command (Jest's global setup builds it). */
 export const cli = path.join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 
+/** The compiled local demo (`npm start`'s entry point, sandbox/demo/main.ts; not part of the production CLI). */
+export const demoCli = path.join(projectRoot, 'dist', 'sandbox', 'demo', 'main.js');
+
 /** Flags for a `status-reconciler worker` process on the harness's task queue, GitHub and Kubernetes doubles. */
 export function workerProcessArgs(harness: ReconcilerHarness, dir: string, extra: string[] = []): string[] {
   const key = path.join(dir, 'app.pem');

@@ -9,16 +9,19 @@ import { chromium, type Browser, type Frame, type Page } from 'playwright-core';
 import { projectRoot } from '../../src/project-root';
 import { controllerStatus } from '../../src/temporal/controller-client';
 import { freeLoopbackPort } from '../../src/temporal/dev-server';
+import { reconcilerDataConverter, zlibEncoding } from '../../src/temporal/payload-codec';
 import type { ChangeRunView, ControllerView } from '../../workflows/types';
-import { cli } from '../support/worker-process';
+import { demoCli } from '../support/worker-process';
 
 /**
- * The Web UI of `npm start`, in a real browser: the `dev` command (Temporal dev server with its Web UI, the
- * GitHub and Kubernetes sandboxes, a worker) runs as a process on free loopback ports and a temporary data
- * directory; the example change is applied with `demo-change`; once its run is finished, Debian's Chromium,
- * driven by playwright-core, opens the run in the Web UI and finds its summary and details, and finds the run
- * in the workflow list filtered by the ReconcileState search attribute. Then a change the blast-radius guard
- * holds is approved from the run's page with the UI's "Send an Update".
+ * The Web UI of `npm start`, in a real browser: the demo (sandbox/demo/main.ts: Temporal dev server with
+ * its Web UI, the GitHub and Kubernetes sandboxes, a worker) runs as a process on free loopback ports and a
+ * temporary data directory; the example change is applied with the demo's `change`; once its run is
+ * finished, Debian's Chromium, driven by playwright-core, opens the run in the Web UI and finds its summary
+ * and details, and finds the run in the workflow list filtered by the ReconcileState search attribute. The
+ * run's input and result, which the demo's worker stores compressed (binary/zlib), are shown as readable
+ * JSON: the UI decodes them through the worker's codec server (`--ui-codec-endpoint`). Then a change the
+ * blast-radius guard holds is approved from the run's page with the UI's "Send an Update".
  *
  * Needs /usr/bin/chromium (Debian's package `chromium`, which .ci/run installs; CHROMIUM_PATH names another
  * binary): without it the test is skipped locally and fails under CI=true. No browser is ever downloaded;
@@ -109,8 +112,8 @@ run(
             'playwright-core drives it, no browser is downloaded',
         );
       }
-      if (!existsSync(cli))
-        throw new Error(`${cli} is missing: Jest's global setup compiles it (npm run build)`);
+      if (!existsSync(demoCli))
+        throw new Error(`${demoCli} is missing: Jest's global setup compiles it (npm run build)`);
       dataDir = mkdtempSync(path.join(tmpdir(), 'status-reconciler-ui-'));
       temporalPort = await freeLoopbackPort();
       const uiPort = await freeLoopbackPort();
@@ -121,6 +124,7 @@ run(
         TEMPORAL_UI_PORT: String(uiPort),
         GITHUB_SANDBOX_PORT: String(await freeLoopbackPort()),
         KUBERNETES_SANDBOX_PORT: String(await freeLoopbackPort()),
+        CODEC_SERVER_PORT: String(await freeLoopbackPort()),
       };
       // The test's own Temporal server (global setup) and any real credentials must not reach the demo.
       for (const name of [
@@ -134,7 +138,7 @@ run(
       // Its own process group, so that the Temporal server it starts is stopped with it.
       dev = spawn(
         process.execPath,
-        [cli, 'dev', '--health-port=0', '--metrics-port=0', '--temporal-metrics-port=0'],
+        [demoCli, '--health-port=0', '--metrics-port=0', '--temporal-metrics-port=0'],
         { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const append = (chunk: Buffer): void => {
@@ -155,6 +159,7 @@ run(
       client = new Client({
         connection: await Connection.connect({ address: `127.0.0.1:${temporalPort}` }),
         namespace: 'default',
+        dataConverter: reconcilerDataConverter(),
       });
       const baseline = await waitFor('the controller takes its baseline', 30_000, async () => {
         const view = await status();
@@ -185,11 +190,11 @@ run(
       process.stderr.write(`web-ui test timings (ms since start): ${JSON.stringify(timings)}\n`);
     }, 20_000);
 
-    it('reconciles the example change applied with `demo-change rename-retire-add`', async () => {
+    it('reconciles the example change applied with `change rename-retire-add`', async () => {
       const before = await status();
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [cli, 'demo-change', 'rename-retire-add'],
+        [demoCli, 'change', 'rename-retire-add'],
         {
           cwd: projectRoot,
           env: { ...process.env, STATUS_RECONCILER_DATA_DIR: dataDir },
@@ -244,6 +249,49 @@ run(
       await page.screenshot({ path: path.join(screenshotDir, 'run-user-metadata.png') });
     }, 45_000);
 
+    it("shows the run's input and result as readable JSON, decoded by the worker's codec server", async () => {
+      if (!change || !browser)
+        throw new Error('no finished change run or no browser (an earlier test failed)');
+      // As Temporal stores them: compressed by the worker's payload codec, so only the codec server makes
+      // them readable in the UI.
+      const history = await (client as Client).workflow.getHandle(change.workflowId).fetchHistory();
+      const encoding = (payload: { metadata?: Record<string, Uint8Array> | null } | undefined | null) =>
+        Buffer.from(payload?.metadata?.encoding ?? []).toString();
+      const started = history.events?.find(
+        (e) => e.workflowExecutionStartedEventAttributes,
+      )?.workflowExecutionStartedEventAttributes;
+      const completed = history.events?.find(
+        (e) => e.workflowExecutionCompletedEventAttributes,
+      )?.workflowExecutionCompletedEventAttributes;
+      expect(encoding(started?.input?.payloads?.[0])).toBe(zlibEncoding);
+      expect(encoding(completed?.result?.payloads?.[0])).toBe(zlibEncoding);
+
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1600 } });
+      page.setDefaultTimeout(20_000);
+      const decodeRequests: string[] = [];
+      page.on('request', (request) => {
+        if (request.url().endsWith('/decode')) decodeRequests.push(request.headers()['x-namespace'] ?? '');
+      });
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${encodeURIComponent(change.workflowId)}`);
+      await page.getByRole('heading', { name: change.workflowId }).waitFor();
+      // The input (the baseline snapshot, its presubmit index as JSON) and the result (the newest snapshot).
+      const text = await waitFor('the UI shows the decoded input and result', 20_000, async () => {
+        const body = await page.locator('body').innerText();
+        return /"presubmitCount":\s*9/.test(body) && new RegExp(`"revision":\\s*"${change?.to}"`).test(body)
+          ? body
+          : undefined;
+      });
+      expect(text).toContain('"my-org/my-repo"');
+      expect(text).toContain(`"baseline"`);
+      expect(text).toMatch(/"kind":\s*"reconciled"/);
+      expect(text).not.toContain('H4sI');
+      expect(text).not.toContain(zlibEncoding);
+      expect(decodeRequests.length).toBeGreaterThan(0);
+      expect(decodeRequests.every((namespace) => namespace === 'default')).toBe(true);
+      mark('input and result decoded');
+      await page.screenshot({ path: path.join(screenshotDir, 'run-input-result.png'), fullPage: true });
+    }, 45_000);
+
     it('lists the run in the workflow list filtered by the ReconcileState search attribute', async () => {
       if (!change || !browser)
         throw new Error('no finished change run or no browser (an earlier test failed)');
@@ -290,7 +338,7 @@ run(
       if (!browser) throw new Error('no browser (an earlier test failed)');
       const before = await status();
       // Every presubmit of one repository removed: the guard holds the plan whatever the thresholds.
-      await promisify(execFile)(process.execPath, [cli, 'demo-change', 'empty-repo'], {
+      await promisify(execFile)(process.execPath, [demoCli, 'change', 'empty-repo'], {
         cwd: projectRoot,
         env: { ...process.env, STATUS_RECONCILER_DATA_DIR: dataDir },
         timeout: 15_000,

@@ -8,9 +8,9 @@ import {
   workerSettingsSchema,
   type Schema,
 } from '../../workflows/message-schemas';
-import type { ReconcileOptions } from '../../workflows/types';
+import type { DeploymentSettings } from '../../workflows/types';
 
-const settings: ReconcileOptions = {
+const settings: DeploymentSettings = {
   dryRun: false,
   continueOnError: false,
   denylist: [],

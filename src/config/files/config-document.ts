@@ -7,7 +7,7 @@ import {
   prowConfigFileType,
   supplementalProwConfigType,
 } from '../prow/prow-go-types';
-import type { JobFileSource } from '../prow/job-config';
+import type { JobFileSource } from './job-file-source';
 import type { ConfigProblem } from '../types';
 
 /**

@@ -6,7 +6,7 @@ import { parseConfigText, type DocumentKind, type ParsedDocument } from './confi
 import { decodeConfigText } from './config-file';
 import { DirListings } from './dir-listings';
 import type { DecodedJobConfig } from '../prow/decoded-config';
-import type { FileJobs, JobFileSource } from '../prow/job-config';
+import type { FileJobs, JobFileSource } from './job-file-source';
 import { packJson, unpackJson } from '../../packed-json';
 
 /**

@@ -213,22 +213,15 @@ export function goScalarText(s: GoScalar): string | undefined {
   }
 }
 
-/** sigs.k8s.io/yaml's conversion of a YAML map key to a JSON object key. */
+/**
+ * sigs.k8s.io/yaml's conversion of a YAML map key to a JSON object key: a scalar's text as for a string field,
+ * except that the float specials keep their YAML spelling and a null key is refused.
+ */
 export function goMapKey(s: GoScalar): string {
-  switch (s.kind) {
-    case 'string':
-      return s.value;
-    case 'bool':
-      return s.value ? 'true' : 'false';
-    case 'int':
-      return s.text;
-    case 'float': {
-      const text = formatGoFloat32(s.value);
-      return text === '+Inf' ? '.inf' : text === '-Inf' ? '-.inf' : text === 'NaN' ? '.nan' : text;
-    }
-    case 'null':
-      throw new GoYamlError('unsupported map key of type: <nil>');
-  }
+  if (s.kind === 'null') throw new GoYamlError('unsupported map key of type: <nil>');
+  const text = goScalarText(s) as string;
+  if (s.kind !== 'float') return text;
+  return text === '+Inf' ? '.inf' : text === '-Inf' ? '-.inf' : text === 'NaN' ? '.nan' : text;
 }
 
 /** Go's encoding/json text of a number (the `number 1.5` of an UnmarshalTypeError). */

@@ -7,6 +7,7 @@ import type {
   DecodedPreset,
 } from './decoded-config';
 import { walkJobConfigDir } from '../files/job-config-walk';
+import type { FileJobs, JobFileSource } from '../files/job-file-source';
 
 /**
  * The job config (V4, V5): `--job-config-path` as a single file or a directory tree, merged with the
@@ -25,19 +26,6 @@ export interface Sourced<T> {
    * there, unique within its list (one repository's presubmits, its postsubmits, the periodics, the presets).
    */
   readonly key?: string;
-}
-
-export type FileJobs = Pick<DecodedJobConfig, 'presubmits' | 'postsubmits' | 'periodics'>;
-
-/**
- * Where one file's jobs come from when defaulting reads them: the decoded file itself, or the parse cache,
- * which may hold them compressed and decode them again only for the repositories a reload re-checks.
- * `key` names the file's content (set by the parse cache): a job's key is the file's plus its position.
- * Files with the same content share a source.
- */
-export interface JobFileSource {
-  readonly key?: string;
-  jobs(): FileJobs;
 }
 
 /** A job of a file, read from its source when defaulting asks. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { GitHubScenario } from '../../../src/sandbox/github';
+import type { GitHubScenario } from '../../../sandbox/github';
 import { projectRoot } from '../../../src/project-root';
 
 /**

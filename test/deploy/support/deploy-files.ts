@@ -28,7 +28,7 @@ export interface ComposeVolume {
 
 export interface ComposeService {
   image?: string;
-  build?: { context?: string } | string;
+  build?: { context?: string; dockerfile?: string } | string;
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;

@@ -1,9 +1,9 @@
 import { createSign } from 'node:crypto';
 import { silentLogger } from '../../../src/log';
-import { tokenHash } from '../../../src/sandbox/github/app-identity';
-import { startGitHubDouble, type GitHubDouble } from '../../../src/sandbox/github/github-double';
-import type { GitHubScenario } from '../../../src/sandbox/github/scenario';
-import { generateScenario } from '../../../src/sandbox/github/scenario-generator';
+import { tokenHash } from '../../../sandbox/github/app-identity';
+import { startGitHubDouble, type GitHubDouble } from '../../../sandbox/github/github-double';
+import type { GitHubScenario } from '../../../sandbox/github/scenario';
+import { generateScenario } from '../../../sandbox/github/scenario-generator';
 import { sha, smallScenario } from './small-scenario';
 
 /**

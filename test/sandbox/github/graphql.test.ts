@@ -1,5 +1,5 @@
 import { silentLogger } from '../../../src/log';
-import { startGitHubDouble, type GitHubDouble } from '../../../src/sandbox/github/github-double';
+import { startGitHubDouble, type GitHubDouble } from '../../../sandbox/github/github-double';
 import { sha, smallScenario } from './small-scenario';
 
 /**
@@ -218,7 +218,7 @@ describe('queries GitHub would refuse are refused', () => {
   test('a schema-valid field the double does not model is an error naming it, not a made-up value', async () => {
     const { body } = await graphql('{ repository(owner: "acme", name: "widgets") { stargazerCount } }');
     expect(body.errors[0].message).toBe(
-      'The GitHub double does not serve Repository.stargazerCount; add it to src/sandbox/github/graphql-model.ts.',
+      'The GitHub double does not serve Repository.stargazerCount; add it to sandbox/github/graphql-model.ts.',
     );
   });
 

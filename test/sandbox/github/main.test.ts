@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseGitHubDoubleArgs, runGitHubDouble } from '../../../src/sandbox/github/main';
+import { parseGitHubDoubleArgs, runGitHubDouble } from '../../../sandbox/github/main';
 import { sha } from './small-scenario';
 
 describe('github double command', () => {

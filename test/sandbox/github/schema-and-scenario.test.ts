@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { normalizeSchema, slicedOperations, sliceDescription } from '../../../scripts/slice-github-openapi';
-import { githubOpenApiSlice } from '../../../src/sandbox/github/openapi-document';
-import { GitHubState } from '../../../src/sandbox/github/github-state';
-import { RequestLog } from '../../../src/sandbox/github/request-log';
-import { checkScenario, loadScenarioFile } from '../../../src/sandbox/github/scenario';
-import { generateScenario } from '../../../src/sandbox/github/scenario-generator';
-import { GitHubSchemaValidator } from '../../../src/sandbox/github/schema-validator';
+import { githubOpenApiSlice } from '../../../sandbox/github/openapi-document';
+import { GitHubState } from '../../../sandbox/github/github-state';
+import { RequestLog } from '../../../sandbox/github/request-log';
+import { checkScenario, loadScenarioFile } from '../../../sandbox/github/scenario';
+import { generateScenario } from '../../../sandbox/github/scenario-generator';
+import { GitHubSchemaValidator } from '../../../sandbox/github/schema-validator';
 import { sha } from './small-scenario';
 
 const validator = new GitHubSchemaValidator(githubOpenApiSlice);

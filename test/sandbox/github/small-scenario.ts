@@ -1,4 +1,4 @@
-import type { GitHubScenario } from '../../../src/sandbox/github/scenario';
+import type { GitHubScenario } from '../../../sandbox/github/scenario';
 
 /** A small world shared by the double's and the client's tests. */
 export const sha = (n: number): string => n.toString(16).padStart(40, '0');

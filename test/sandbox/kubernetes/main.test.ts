@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createProwJobClientFromFlags } from '../../../src/kubernetes/client';
 import { buildPresubmitProwJob } from '../../../src/kubernetes/prowjob';
-import { parseKubernetesDoubleArgs, runKubernetesDouble } from '../../../src/sandbox/kubernetes/main';
+import { parseKubernetesDoubleArgs, runKubernetesDouble } from '../../../sandbox/kubernetes/main';
 import { silentLogger } from '../../../src/log';
 import { prowJobInput } from '../../kubernetes/presubmit-fixture';
 

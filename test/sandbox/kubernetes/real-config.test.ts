@@ -5,7 +5,7 @@ import type { ConfigSource } from '../../../src/config/types';
 import { buildPresubmitProwJob } from '../../../src/kubernetes/prowjob';
 import { prowJobName } from '../../../src/kubernetes/prowjob-name';
 import { projectRoot } from '../../../src/project-root';
-import { admitProwJob, StatusError } from '../../../src/sandbox/kubernetes/prowjob-admission';
+import { admitProwJob, StatusError } from '../../../sandbox/kubernetes/prowjob-admission';
 import { pullRequest } from '../../kubernetes/presubmit-fixture';
 
 /**

@@ -1,5 +1,5 @@
 import { buildPresubmitProwJob } from '../../../src/kubernetes/prowjob';
-import { startKubernetesDouble, type KubernetesDouble } from '../../../src/sandbox/kubernetes/server';
+import { startKubernetesDouble, type KubernetesDouble } from '../../../sandbox/kubernetes/server';
 import { prowJobInput, realisticPresubmit } from '../../kubernetes/presubmit-fixture';
 
 const collection = (ns = 'prow'): string => `/apis/prow.k8s.io/v1/namespaces/${ns}/prowjobs`;
@@ -139,14 +139,14 @@ describe('Kubernetes double over plain HTTP', () => {
       (j: Record<string, any>) => (j.metadata.name = 'Not_A_Name'), // eslint-disable-line @typescript-eslint/no-explicit-any
       'metadata.name',
       'FieldValueInvalid',
-      "Invalid value: \"Not_A_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+      "Invalid value: \"Not_A_Name\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
     ],
     [
       'an invalid label value',
       (j: Record<string, any>) => (j.metadata.labels.team = 'a/b'), // eslint-disable-line @typescript-eslint/no-explicit-any
       'metadata.labels',
       'FieldValueInvalid',
-      "Invalid value: \"a/b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+      "Invalid value: \"a/b\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
     ],
     [
       'a label value over 63 characters',
@@ -281,6 +281,17 @@ describe('Kubernetes double over plain HTTP', () => {
     const res = await request('POST', collection('other'), job);
     expect(res.status).toBe(201);
     expect(double.prowJobs('other').map((j) => j.metadata.namespace)).toEqual(['other']);
+  });
+
+  it('generates a name from generateName before admitting the ProwJob, as the API server does', async () => {
+    const job = prowJob('unused');
+    delete (job.metadata as Record<string, unknown>).name;
+    (job.metadata as Record<string, unknown>).generateName = 'pull-test-';
+    const res = await request('POST', collection(), job);
+    expect(res.status).toBe(201);
+    const name = (res.body.metadata as { name: string }).name;
+    expect(name).toMatch(/^pull-test-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(double.prowJobs().map((j) => j.metadata.name)).toEqual([name]);
   });
 
   it('rejects a body that is not JSON with 400', async () => {
