@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { projectRoot } from '../../src/project-root';
@@ -12,6 +13,14 @@ import { projectRoot } from '../../src/project-root';
  *   an existing server instead and starts none (TEMPORAL_ADDRESS=none: unit tests only, no server).
  */
 export default async function globalSetup(): Promise<void> {
+  // Tests and the processes they start save the config load cache in a directory of this run only: never the
+  // developer's ~/.cache, never an earlier run's (test/config/load-cache-file.test.ts tests a restart's cache).
+  if (!process.env.STATUS_RECONCILER_CACHE_DIR) {
+    process.env.STATUS_RECONCILER_CACHE_DIR = mkdtempSync(
+      path.join(tmpdir(), 'status-reconciler-test-cache-'),
+    );
+    (globalThis as { __testCacheDir?: string }).__testCacheDir = process.env.STATUS_RECONCILER_CACHE_DIR;
+  }
   if (process.env.TEMPORAL_ADDRESS) return;
   // Type errors are `npm run typecheck`'s to report; tsc still emits, and the tests only need the output.
   spawnSync(
