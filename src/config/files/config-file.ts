@@ -240,38 +240,59 @@ export function readConfigBytesSync(path: string, options: ReadOptions = {}): Bu
 }
 
 function readAtMostSync(fd: number, maxBytes: number, sizeHint: number): Buffer {
-  let buffer = Buffer.allocUnsafe(Math.min(maxBytes, sizeHint > 0 ? sizeHint : 64 * 1024) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (length > maxBytes) break;
-      const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    const bytesRead = readSync(fd, buffer, length, buffer.length - length, null);
+  const into = new BoundedReadBuffer(maxBytes, sizeHint);
+  for (let slot = into.next(); slot; slot = into.next()) {
+    const bytesRead = readSync(fd, slot.buffer, slot.offset, slot.length, null);
     if (bytesRead === 0) break;
-    length += bytesRead;
+    into.advance(bytesRead);
   }
-  return buffer.subarray(0, length);
+  return into.bytes();
 }
 
 /** Up to `maxBytes + 1` bytes of the file (one more than allowed tells that it is too large). */
 async function readAtMost(handle: fs.FileHandle, maxBytes: number, sizeHint: number): Promise<Buffer> {
-  let buffer = Buffer.allocUnsafe(Math.min(maxBytes, sizeHint > 0 ? sizeHint : 64 * 1024) + 1);
-  let length = 0;
-  for (;;) {
-    if (length === buffer.length) {
-      if (length > maxBytes) break;
-      const grown = Buffer.allocUnsafe(Math.min(maxBytes + 1, buffer.length * 2));
-      buffer.copy(grown, 0, 0, length);
-      buffer = grown;
-    }
-    const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+  const into = new BoundedReadBuffer(maxBytes, sizeHint);
+  for (let slot = into.next(); slot; slot = into.next()) {
+    const { bytesRead } = await handle.read(slot.buffer, slot.offset, slot.length, null);
     if (bytesRead === 0) break;
-    length += bytesRead;
+    into.advance(bytesRead);
   }
-  return buffer.subarray(0, length);
+  return into.bytes();
+}
+
+/**
+ * A read buffer that grows as a file turns out larger than its size said, up to `maxBytes + 1` bytes: one
+ * more than allowed tells that the file is too large without reading all of it.
+ */
+class BoundedReadBuffer {
+  private buffer: Buffer;
+  private length = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    sizeHint: number,
+  ) {
+    this.buffer = Buffer.allocUnsafe(Math.min(maxBytes, sizeHint > 0 ? sizeHint : 64 * 1024) + 1);
+  }
+
+  /** Where the next read goes; undefined once `maxBytes + 1` bytes are held. */
+  next(): { buffer: Buffer; offset: number; length: number } | undefined {
+    if (this.length === this.buffer.length) {
+      if (this.length > this.maxBytes) return undefined;
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes + 1, this.buffer.length * 2));
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    return { buffer: this.buffer, offset: this.length, length: this.buffer.length - this.length };
+  }
+
+  advance(bytesRead: number): void {
+    this.length += bytesRead;
+  }
+
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
 }
 
 function tooLarge(path: string, size: number, maxBytes: number): FileProblemError {

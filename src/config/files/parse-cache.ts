@@ -232,18 +232,9 @@ function revive(key: string, bytes: Buffer, keys: WeakMap<object, string>): Entr
 
 /** A restored job file's jobs, decoded when first asked and kept weakly (as packedJobs's). */
 function storedJobs(key: string, bytes: Buffer, compressed: boolean): JobFileSource {
-  let unpacked: WeakRef<FileJobs> | undefined;
-  return {
-    key,
-    jobs() {
-      let out = unpacked?.deref();
-      if (!out) {
-        out = deepFreeze(deserialize(compressed ? inflateRawSync(bytes) : bytes) as FileJobs);
-        unpacked = new WeakRef(out);
-      }
-      return out;
-    },
-  };
+  return weaklyUnpacked(key, () =>
+    deepFreeze(deserialize(compressed ? inflateRawSync(bytes) : bytes) as FileJobs),
+  );
 }
 
 /** Files changed this recently (ms) when read are read again next time. */
@@ -291,13 +282,18 @@ function heldJobs(key: string, jobs: FileJobs): JobFileSource {
  */
 function packedJobs(key: string, jobs: FileJobs): JobFileSource {
   const bytes = packJson(jobs);
+  return weaklyUnpacked(key, () => unpackJson<FileJobs>(bytes));
+}
+
+/** Jobs unpacked when first asked for and kept weakly, so the garbage collector may drop them between loads. */
+function weaklyUnpacked(key: string, unpack: () => FileJobs): JobFileSource {
   let unpacked: WeakRef<FileJobs> | undefined;
   return {
     key,
     jobs() {
       let out = unpacked?.deref();
       if (!out) {
-        out = unpackJson<FileJobs>(bytes);
+        out = unpack();
         unpacked = new WeakRef(out);
       }
       return out;
