@@ -107,6 +107,20 @@ function located(list: readonly Sourced<DecodedJobBase>[], problem: JobListProbl
   return out;
 }
 
+/** One repository's presubmits or postsubmits defaulted, then validated together; every problem goes to the reader. */
+async function defaultAndValidate<T extends DecodedJobBase, D extends DecodedJobBase & { name: string }>(
+  reader: ConfigReader,
+  list: readonly Sourced<T>[],
+  defaulter: (job: T) => Defaulted<D>,
+  regexProblem: (name: string, job: D) => RegexProblem | undefined,
+  validate: (jobs: D[]) => Promise<JobListProblem[]>,
+  turn: () => Promise<void>,
+): Promise<D[]> {
+  const defaulted = await defaultAll(reader, list, defaulter, regexProblem, turn);
+  for (const problem of await validate(defaulted)) reader.add(located(list, problem));
+  return defaulted;
+}
+
 /**
  * Defaults one list of jobs, recording preset and regex errors (V6, V7), giving the event loop a turn
  * when a slice of work has taken long (a repository can hold 50,000 jobs).
@@ -173,15 +187,14 @@ async function finalizeJobs(
       await keep(repo, undefined, turn);
       continue;
     }
-    const defaulted = await defaultAll<DecodedPresubmit, DefaultedPresubmit>(
+    const defaulted = await defaultAndValidate<DecodedPresubmit, DefaultedPresubmit>(
       reader,
       list,
       (job) => defaultPresubmit(job, repo, settings),
       presubmitRegexProblem,
+      (jobs) => validatePresubmitsYielding(jobs, settings, turn),
       turn,
     );
-    for (const problem of await validatePresubmitsYielding(defaulted, settings, turn))
-      reader.add(located(list, problem));
     const presubmits: Presubmit[] = [];
     for (const job of defaulted) {
       presubmits.push(toPresubmit(job));
@@ -193,15 +206,14 @@ async function finalizeJobs(
     await turn();
     const list = jobs.postsubmits.get(repo) ?? [];
     if (memo?.unchanged(`postsubmits ${repo}`, list)) continue;
-    const defaulted = await defaultAll<DecodedPostsubmit, DefaultedPostsubmit>(
+    await defaultAndValidate<DecodedPostsubmit, DefaultedPostsubmit>(
       reader,
       list,
       (job) => defaultPostsubmit(job, repo, settings),
       jobRegexProblem,
+      (jobs) => validatePostsubmitsYielding(jobs, settings, turn),
       turn,
     );
-    for (const problem of await validatePostsubmitsYielding(defaulted, settings, turn))
-      reader.add(located(list, problem));
   }
   const skip = memo ? unchangedPeriodics(memo, jobs.periodics) : undefined;
   const checkPeriodic = periodicChecker(settings);
