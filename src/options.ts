@@ -381,7 +381,12 @@ const flagSpecs = {
   'config-poll-interval': {
     kind: 'duration',
     default: 5_000,
-    help: '(port) How often the watcher checks the config files.',
+    help: '(port) How often the watcher scans the config files when file events are unavailable (a watch failed).',
+  },
+  'config-backstop-interval': {
+    kind: 'duration',
+    default: 60_000,
+    help: '(port) How often the watcher scans the config files anyway while file events work, for a change events missed.',
   },
   'worker-max-concurrent-activities': {
     kind: 'int',
@@ -469,6 +474,8 @@ export interface ProcessOptions extends DeploymentSettings {
   /** Every threshold given (a flag's default at least). */
   guard: GuardOptions & { approvalTimeoutMs: number };
   configPollIntervalMs: number;
+  /** `--config-backstop-interval`: the watcher's full scan while file events work. */
+  configBackstopIntervalMs: number;
   /** Prow flags given that this port accepts but does not use, with why. */
   ignoredFlags: { flag: string; why: string }[];
 }
@@ -750,6 +757,7 @@ export function readCommandLine(
     retryBlockedAfterMs: v('retry-blocked-after'),
     heartbeatTimeoutMs: v('activity-heartbeat-timeout'),
     configPollIntervalMs: v('config-poll-interval'),
+    configBackstopIntervalMs: v('config-backstop-interval'),
     ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
       .filter(([name, spec]) => spec.ignored && raw[name])
       .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),

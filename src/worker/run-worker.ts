@@ -183,6 +183,7 @@ async function startAndRun(
   const watcher = new ConfigWatcher({
     source: options.config,
     pollIntervalMs: options.configPollIntervalMs,
+    backstopIntervalMs: options.configBackstopIntervalMs,
     log: log.child({ component: 'config-watcher' }),
     notify: async (change) => {
       await requestReconcile(client, options, {

@@ -1,9 +1,13 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { silentLogger } from '../../src/log';
+import { createLogger, silentLogger } from '../../src/log';
 import { SourceScanner, sourceRevision } from '../../src/config/files/source-revision';
-import { ConfigWatcher } from '../../src/worker/config-watcher';
+import {
+  ConfigWatcher,
+  type ConfigWatcherOptions,
+  type WatchDirectory,
+} from '../../src/worker/config-watcher';
 
 const until = async (check: () => boolean, timeoutMs = 5_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
@@ -209,4 +213,129 @@ describe('ConfigWatcher', () => {
       ).revision,
     );
   });
+
+  describe('file events on every directory it walks', () => {
+    /** A config file and a nested job tree; the watcher started on it with a backstop far beyond the test. */
+    function jobTree(overrides: Partial<ConfigWatcherOptions> = {}) {
+      const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
+      mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
+      writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
+      mkdirSync(path.join(root, 'jobs', 'org', 'repo'), { recursive: true });
+      writeFileSync(path.join(root, 'jobs', 'org', 'repo', 'repo.yaml'), 'presubmits: {}\n');
+      const seen: string[] = [];
+      const logged: { level: string; msg: string; code?: string }[] = [];
+      const watcher = new ConfigWatcher({
+        source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
+        pollIntervalMs: 60_000,
+        backstopIntervalMs: 60_000,
+        debounceMs: 50,
+        notify: async (c) => void seen.push(c.revision),
+        log: createLogger({}, 'debug', (line) => logged.push(JSON.parse(line) as (typeof logged)[number])),
+        ...overrides,
+      });
+      watchers.push(watcher);
+      watcher.start();
+      return { root, jobs: path.join(root, 'jobs'), seen, logged, watcher };
+    }
+
+    it('delivers a change in a nested directory by its event, long before the backstop', async () => {
+      const { jobs, seen, watcher } = jobTree();
+      await until(() => seen.length === 1);
+      expect(watcher.watchedDirectories()).toEqual(
+        expect.arrayContaining([jobs, path.join(jobs, 'org'), path.join(jobs, 'org', 'repo')]),
+      );
+      expect(watcher.mode).toBe('events');
+      writeFileSync(path.join(jobs, 'org', 'repo', 'repo.yaml'), 'presubmits: {a: []}\n');
+      await until(() => seen.length === 2, 10_000);
+    });
+
+    it('watches a new subdirectory, sees a file added in it, and drops the watch when it is removed', async () => {
+      const { jobs, seen, watcher } = jobTree();
+      await until(() => seen.length === 1);
+      const added = path.join(jobs, 'org', 'other');
+      mkdirSync(added);
+      await until(() => watcher.watchedDirectories().includes(added), 10_000);
+      // Only the event of the new directory's own watch can announce this file.
+      writeFileSync(path.join(added, 'other.yaml'), 'presubmits: {}\n');
+      await until(() => seen.length === 2, 10_000);
+      rmSync(added, { recursive: true });
+      await until(() => !watcher.watchedDirectories().includes(added), 10_000);
+      await until(() => seen.length === 3, 10_000);
+      expect(seen[2]).toBe(seen[0]);
+    });
+
+    it('sees a git-sync link swap in the directory holding the link', async () => {
+      const root = mkdtempSync(path.join(tmpdir(), 'git-sync-'));
+      mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
+      const checkout = (rev: string, content: string): void => {
+        mkdirSync(path.join(root, rev, 'prow'), { recursive: true });
+        writeFileSync(path.join(root, rev, 'prow', 'config.yaml'), content);
+      };
+      checkout('rev-1', 'a: 1\n');
+      symlinkSync('rev-1', path.join(root, 'repo'));
+      const seen: string[] = [];
+      const watcher = start(
+        path.join(root, 'repo', 'prow', 'config.yaml'),
+        async (c) => void seen.push(c.revision),
+      );
+      await until(() => seen.length === 1);
+      expect(watcher.watchedDirectories()).toContain(root);
+      checkout('rev-2', 'a: 2\n');
+      // git-sync's atomic swap: a new link renamed over the old one.
+      symlinkSync('rev-2', path.join(root, 'repo-tmp'));
+      renameSync(path.join(root, 'repo-tmp'), path.join(root, 'repo'));
+      await until(() => seen.length === 2, 10_000);
+    });
+
+    it('falls back to a scan every poll interval when a watch cannot be established, and says so once', async () => {
+      const failing: WatchDirectory = (dir, onEvent, onError) => {
+        if (dir.endsWith(path.join('org', 'repo')))
+          throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), {
+            code: 'ENOSPC',
+          });
+        return noEvents(dir, onEvent, onError);
+      };
+      const { jobs, seen, logged, watcher } = jobTree({ pollIntervalMs: 200, watchDirectory: failing });
+      await until(() => seen.length === 1);
+      expect(watcher.mode).toBe('polling');
+      writeFileSync(path.join(jobs, 'org', 'repo', 'repo.yaml'), 'presubmits: {a: []}\n');
+      await until(() => seen.length === 2, 10_000);
+      writeFileSync(path.join(jobs, 'org', 'repo', 'repo.yaml'), 'presubmits: {b: []}\n');
+      await until(() => seen.length === 3, 10_000);
+      const warnings = logged.filter(
+        (l) => l.msg === 'config file events unavailable; scanning every poll interval',
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ level: 'warn', code: 'ENOSPC' });
+    });
+
+    it('falls back to per-interval scans when the kernel reports an event overflow', async () => {
+      const listeners: ((event: string, filename: string | null) => void)[] = [];
+      const { jobs, seen, watcher } = jobTree({
+        pollIntervalMs: 200,
+        watchDirectory: (dir, onEvent, onError) => {
+          listeners.push(onEvent);
+          return noEvents(dir, onEvent, onError);
+        },
+      });
+      await until(() => seen.length === 1);
+      expect(watcher.mode).toBe('events');
+      listeners[0]?.('rename', null);
+      expect(watcher.mode).toBe('polling');
+      writeFileSync(path.join(jobs, 'org', 'repo', 'repo.yaml'), 'presubmits: {a: []}\n');
+      await until(() => seen.length === 2, 10_000);
+    });
+
+    it('finds a change no event announced at the backstop scan', async () => {
+      // Every watch "succeeds" but never fires: only the backstop can find the change.
+      const { jobs, seen, watcher } = jobTree({ backstopIntervalMs: 500, watchDirectory: noEvents });
+      await until(() => seen.length === 1);
+      expect(watcher.mode).toBe('events');
+      writeFileSync(path.join(jobs, 'org', 'repo', 'repo.yaml'), 'presubmits: {a: []}\n');
+      await until(() => seen.length === 2, 10_000);
+    });
+  });
 });
+
+/** A watch that is established but never reports anything (events lost, or a filesystem that sends none). */
+const noEvents: WatchDirectory = () => ({ close: () => undefined });

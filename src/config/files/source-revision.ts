@@ -133,6 +133,17 @@ export class SourceScanner {
     return { revision: this.revision, ...(configVersion ? { configVersion } : {}) };
   }
 
+  /**
+   * Every directory the latest scan walked (roots given as directories and all below them), with the device and
+   * inode its stat found: the watcher watches these for file events, and watches again one replaced in place.
+   */
+  directories(): Map<string, { dev: number; ino: number }> {
+    const out = new Map<string, { dev: number; ino: number }>();
+    for (const [dir, known] of this.knownDirs)
+      out.set(dir, { dev: known.signature.dev, ino: known.signature.ino });
+    return out;
+  }
+
   /** The content hash of a file, from the previous scan when its stat is unchanged; or why it is unreadable. */
   private digest(file: string, stat: Stats, seen: Map<string, Known>, now: number): string {
     this.files++;
