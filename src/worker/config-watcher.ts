@@ -110,7 +110,7 @@ export class ConfigWatcher {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
-      let nextWaitMs = this.interval();
+      let nextWaitMs: number;
       try {
         let current = await this.scan();
         // A directory watched only now may have changed between its listing and its watch: look once more.
