@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,7 +17,7 @@ import { openLoadCache } from '../src/config/load-cache-file';
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
 import { loadRetainedConfig, retainedMemoCodec } from '../src/config/presubmit-index/retained-config';
-import { ConfigWatcher } from '../src/worker/config-watcher';
+import { ConfigWatcher, DEFAULT_BACKSTOP_INTERVAL_MS } from '../src/worker/config-watcher';
 import { silentLogger } from '../src/log';
 import { SourceScanner } from '../src/config/files/source-revision';
 import type { ConfigSource } from '../src/config/types';
@@ -29,8 +38,11 @@ import { copyJobTree } from './support/prow-config-scale';
  * - a worker's reload after 1 and 3 files changed (a comment appended to the files holding the most
  *   kubernetes/kubernetes presubmits: the files are decoded again and their repositories re-checked, as for
  *   any edit), timed to the new validated index; Prow reloads everything on any change (its warm full load);
- * - the idle config watcher: CPU per poll of an unchanged tree, and the whole process's CPU over 30 s of a
- *   running watcher (default 5 s poll) with nothing changing, as a share of one core;
+ * - the idle config watcher: CPU per full scan of an unchanged tree, and the whole process's CPU over 30 s of
+ *   a running watcher with nothing changing, as a share of one core: scanning every 5 s poll (its fallback
+ *   when a watch fails, and every poll before file events) and on file events (the 60 s backstop scan
+ *   amortized beside it), with the inotify watches it holds and the delay from a changed file to its
+ *   notification (LOAD_BENCH_ONLY=watcher: these figures alone);
  * - peak RSS of each process (the kernel's high-water mark).
  *
  * Usage (compiled): PROW_ORACLE=… node dist/bench/load-config.js [RUNS]   (default 5 runs per figure)
@@ -199,29 +211,80 @@ async function child(kind: string, fixtureJson: string, runs: number, cacheDir: 
     result.scanCpuMs = cpu;
     result.files = scanner.files;
     result.hashed = scanner.hashed;
-    // A running watcher at the default poll, nothing changing: the whole process's CPU over 30 s.
-    let delivered = 0;
-    const watcher = new ConfigWatcher({
-      source,
-      pollIntervalMs: POLL_MS,
-      notify: () => {
-        delivered++;
-        return Promise.resolve();
-      },
-      log: silentLogger,
-    });
-    watcher.start();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const before = process.cpuUsage();
-    const startedIdle = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    const used = process.cpuUsage(before);
-    result.idleShare = (used.user + used.system) / 1000 / (performance.now() - startedIdle);
-    await watcher.stop();
-    if (delivered !== 1) throw new Error(`the idle watcher notified ${delivered} times`);
+    // A running watcher, nothing changing: the whole process's CPU over 30 s. First as it runs when a watch
+    // failed (every directory refused here): a full scan every 5 s poll, as every poll was before file events.
+    // Then with every directory watched: the full scan only at the 60 s backstop, nothing in between.
+    const idle = async (mode: 'polling' | 'events'): Promise<number> => {
+      let delivered = 0;
+      const watcher = new ConfigWatcher({
+        source,
+        pollIntervalMs: POLL_MS,
+        notify: () => {
+          delivered++;
+          return Promise.resolve();
+        },
+        log: silentLogger,
+        ...(mode === 'polling'
+          ? {
+              watchDirectory: () => {
+                throw Object.assign(new Error('watches refused by the benchmark'), { code: 'EPERM' });
+              },
+            }
+          : {}),
+      });
+      watcher.start();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      if (watcher.mode !== mode) throw new Error(`the watcher runs in ${watcher.mode} mode, not ${mode}`);
+      if (mode === 'events') {
+        result.watches = watcher.watchedDirectories().length;
+        result.inotifyWatches = inotifyWatches();
+      }
+      const before = process.cpuUsage();
+      const startedIdle = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+      const used = process.cpuUsage(before);
+      const share = (used.user + used.system) / 1000 / (performance.now() - startedIdle);
+      if (mode === 'events') {
+        // A change deep in the job tree, delivered by its directory's event: the time to the notification.
+        const file = fixture.hot[0] as string;
+        const at = delivered;
+        const changedAt = performance.now();
+        appendFileSync(file, '\n# watched\n');
+        while (delivered === at) {
+          if (performance.now() - changedAt > 30_000) throw new Error('the change was not delivered in 30 s');
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        result.eventLatencyMs = performance.now() - changedAt;
+      }
+      await watcher.stop();
+      if (delivered !== (mode === 'events' ? 2 : 1))
+        throw new Error(`the ${mode} watcher notified ${delivered} times`);
+      return share;
+    };
+    result.idleSharePolling = await idle('polling');
+    result.idleShare = await idle('events');
   }
   result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   out(JSON.stringify(result));
+}
+
+/** The inotify watches this process holds (Linux: every inotify descriptor's `inotify wd:` lines). */
+function inotifyWatches(): number | undefined {
+  try {
+    let count = 0;
+    for (const fd of readdirSync('/proc/self/fdinfo')) {
+      try {
+        count += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('inotify wd:')).length;
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return count;
+  } catch {
+    return undefined;
+  }
 }
 
 function runChild(kind: string, fixture: Fixture, runs: number, cacheDir = ''): Record<string, unknown> {
@@ -272,9 +335,25 @@ async function main(): Promise<void> {
         : `Prow: the issue's figures on its machine (set PROW_ORACLE to measure here)`,
     );
 
+    const watcherFigures = (fixture: Fixture): void => {
+      const watcher = runChild('watcher', fixture, runs);
+      const scan = median(watcher.scanCpuMs as number[]);
+      out(
+        `idle watcher: ${scan.toFixed(1)} ms CPU per full scan of ${String(watcher.files)} files (${String(watcher.hashed)} hashed); over ${IDLE_MS / 1000} s of a running watcher, nothing changing: ` +
+          `scanning every ${POLL_MS / 1000} s poll (a watch failed; every poll before file events) ${(100 * (watcher.idleSharePolling as number)).toFixed(2)}% of a core, ` +
+          `file events on ${String(watcher.watches)} directories (${String(watcher.inotifyWatches ?? '?')} inotify watches) ${(100 * (watcher.idleShare as number)).toFixed(2)}% of a core ` +
+          `+ the ${DEFAULT_BACKSTOP_INTERVAL_MS / 1000} s backstop scan ${((100 * scan) / DEFAULT_BACKSTOP_INTERVAL_MS).toFixed(3)}%; a changed job file delivered by its event in ${ms(watcher.eventLatencyMs as number)}`,
+      );
+    };
+    // LOAD_BENCH_ONLY=watcher: the idle watcher's figures alone.
+    const onlyWatcher = process.env.LOAD_BENCH_ONLY === 'watcher';
     for (const fixture of fixtures) {
       const { source } = fixture;
       out(`\n== ${fixture.label} the Kubernetes config ==`);
+      if (onlyWatcher) {
+        watcherFigures(fixture);
+        continue;
+      }
       // check-config as a whole process, alternating with Prow's loader.
       const args = [
         'check-config',
@@ -361,11 +440,7 @@ async function main(): Promise<void> {
         `reload of an unchanged tree: ${ms(reload.unchangedMs as number)}; worker peak RSS ${(reload.peakRssMb as number).toFixed(0)} MB`,
       );
 
-      const watcher = runChild('watcher', fixture, runs);
-      const scan = median(watcher.scanCpuMs as number[]);
-      out(
-        `idle watcher: ${scan.toFixed(1)} ms CPU per poll of ${String(watcher.files)} files (${String(watcher.hashed)} hashed) = ${((100 * scan) / POLL_MS).toFixed(2)}% of a core at a ${POLL_MS / 1000} s poll; measured over ${IDLE_MS / 1000} s of a running watcher: ${(100 * (watcher.idleShare as number)).toFixed(2)}% of a core`,
-      );
+      watcherFigures(fixture);
     }
   } finally {
     rmSync(workDir, { recursive: true, force: true });
