@@ -757,7 +757,7 @@ export function readCommandLine(
     retryBlockedAfterMs: v('retry-blocked-after'),
     heartbeatTimeoutMs: v('activity-heartbeat-timeout'),
     configPollIntervalMs: v('config-poll-interval'),
-    configBackstopIntervalMs: v('config-backstop-interval'),
+    configBackstopIntervalMs: positive('config-backstop-interval'),
     ignoredFlags: Object.entries(flagSpecs as Record<string, FlagSpec>)
       .filter(([name, spec]) => spec.ignored && raw[name])
       .map(([name, spec]) => ({ flag: `--${name}`, why: spec.ignored as string })),
