@@ -219,10 +219,17 @@ export class ConfigWatcher {
   }
 
   private onEvent(dir: string, event: string, filename: string | null): void {
-    // An event without a name is the kernel's queue overflow: events were lost and may be lost again.
+    // An event without a name says events were lost (where the platform reports an overflow at all: libuv
+    // drops Linux's queue overflow, which the backstop covers) or cannot be attributed: trust them no more.
     if (filename === null) this.degrade(`file events for ${dir} overflowed`);
     else if (event !== 'change' && event !== 'rename')
       this.degrade(`unexpected file event ${event} in ${dir}`);
+    else if (event === 'rename' && filename === path.basename(dir)) {
+      // The watched directory itself was removed or moved (or an entry of the same name was): its watch may be
+      // dead even if a directory with the same inode appears there, so the next scan makes it anew.
+      this.watches.get(dir)?.watch.close();
+      this.watches.delete(dir);
+    }
     this.poke();
   }
 

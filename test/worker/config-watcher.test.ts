@@ -264,6 +264,21 @@ describe('ConfigWatcher', () => {
       expect(seen[2]).toBe(seen[0]);
     });
 
+    it('watches anew a directory removed and made again at the same path', async () => {
+      const { jobs, seen, watcher } = jobTree();
+      await until(() => seen.length === 1);
+      const repo = path.join(jobs, 'org', 'repo');
+      rmSync(repo, { recursive: true });
+      await until(() => seen.length === 2, 10_000);
+      mkdirSync(repo);
+      await until(() => watcher.watchedDirectories().includes(repo), 10_000);
+      // The old directory's watch is dead: only a new watch of the new directory announces this file.
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(path.join(repo, 'repo.yaml'), 'presubmits: {}\n');
+      await until(() => seen.length === 3, 10_000);
+      expect(seen[2]).toBe(seen[0]);
+    });
+
     it('sees a git-sync link swap in the directory holding the link', async () => {
       const root = mkdtempSync(path.join(tmpdir(), 'git-sync-'));
       mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
