@@ -328,24 +328,8 @@ export class Representations {
     return `${this.origins.api}/repos/${repo.owner}/${repo.name}/statuses/${s.sha}`;
   }
 
-  status(repo: RepoRecord, s: StatusRecord): Schemas['status'] {
-    const creator = this.state.user(s.creator);
-    return {
-      url: this.statusUrl(repo, s),
-      avatar_url: avatar(creator.id),
-      id: s.id,
-      node_id: nodeId('StatusContext', s.id),
-      state: s.state,
-      description: s.description,
-      target_url: s.targetUrl,
-      context: s.context,
-      created_at: iso(s.createdAt),
-      updated_at: iso(s.createdAt),
-      creator: this.simpleUser(creator),
-    };
-  }
-
-  simpleCommitStatus(repo: RepoRecord, s: StatusRecord): Schemas['simple-commit-status'] {
+  /** The fields a status has in both of GitHub's representations of it. */
+  private statusFields(repo: RepoRecord, s: StatusRecord) {
     return {
       url: this.statusUrl(repo, s),
       avatar_url: avatar(this.state.user(s.creator).id),
@@ -355,10 +339,17 @@ export class Representations {
       description: s.description,
       target_url: s.targetUrl,
       context: s.context,
-      required: false,
       created_at: iso(s.createdAt),
       updated_at: iso(s.createdAt),
     };
+  }
+
+  status(repo: RepoRecord, s: StatusRecord): Schemas['status'] {
+    return { ...this.statusFields(repo, s), creator: this.simpleUser(this.state.user(s.creator)) };
+  }
+
+  simpleCommitStatus(repo: RepoRecord, s: StatusRecord): Schemas['simple-commit-status'] {
+    return { ...this.statusFields(repo, s), required: false };
   }
 
   combinedStatus(

@@ -51,3 +51,16 @@ describe('--github-read-api', () => {
     );
   });
 });
+
+describe('config watcher flags', () => {
+  it('defaults: a poll every 5 s when file events fail, a backstop scan every 60 s while they work', () => {
+    expect(read()).toMatchObject({ configPollIntervalMs: 5_000, configBackstopIntervalMs: 60_000 });
+    expect(read('--config-backstop-interval=10m').configBackstopIntervalMs).toBe(600_000);
+  });
+
+  it('refuses a backstop of 0, which would rescan continuously', () => {
+    expect(() => read('--config-backstop-interval=0s')).toThrow(
+      new OptionsError('invalid value 0 for flag -config-backstop-interval: must be at least 1'),
+    );
+  });
+});
