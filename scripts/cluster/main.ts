@@ -80,6 +80,14 @@ async function main(argv: string[]): Promise<number> {
 
     const workers = new WorkerProcesses(dir);
     cleanups.push(() => workers.stopAll());
+    const environment = {
+      configDir,
+      temporalAddress: cluster.address,
+      githubUrl: github.url,
+      githubAppId: github.app.appId,
+      githubPrivateKeyPath: keyFile,
+      kubeconfigPath: kubeconfig,
+    };
     const healthPorts: number[] = [];
     for (let i = 1; i <= workerCount; i++) {
       const ports = {
@@ -88,31 +96,11 @@ async function main(argv: string[]): Promise<number> {
         temporalMetrics: await freeLoopbackPort(),
       };
       healthPorts.push(ports.health);
-      workers.start(
-        `worker-${i}`,
-        clusterWorkerFlags({
-          configDir,
-          temporalAddress: cluster.address,
-          githubUrl: github.url,
-          githubAppId: github.app.appId,
-          githubPrivateKeyPath: keyFile,
-          kubeconfigPath: kubeconfig,
-          ports,
-        }),
-      );
+      workers.start(`worker-${i}`, clusterWorkerFlags({ ...environment, ports }));
     }
     await Promise.all(healthPorts.map((port) => waitReady(port)));
 
-    const options = readOptions(
-      clusterWorkerFlags({
-        configDir,
-        temporalAddress: cluster.address,
-        githubUrl: github.url,
-        githubAppId: github.app.appId,
-        githubPrivateKeyPath: keyFile,
-        kubeconfigPath: kubeconfig,
-      }),
-    );
+    const options = readOptions(clusterWorkerFlags(environment));
     const connection = await Connection.connect({ address: cluster.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, dataConverter: reconcilerDataConverter() });
