@@ -67,6 +67,29 @@ describe('ConfigWatcher', () => {
     return watcher;
   }
 
+  /** A config file and a nested job tree; the watcher started on it with a backstop far beyond the test. */
+  function jobTree(overrides: Partial<ConfigWatcherOptions> = {}) {
+    const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
+    mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
+    writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
+    mkdirSync(path.join(root, 'jobs', 'org', 'repo'), { recursive: true });
+    writeFileSync(path.join(root, 'jobs', 'org', 'repo', 'repo.yaml'), 'presubmits: {}\n');
+    const seen: string[] = [];
+    const logged: { level: string; msg: string; code?: string }[] = [];
+    const watcher = new ConfigWatcher({
+      source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
+      pollIntervalMs: 60_000,
+      backstopIntervalMs: 60_000,
+      debounceMs: 50,
+      notify: async (c) => void seen.push(c.revision),
+      log: createLogger({}, 'debug', (line) => logged.push(JSON.parse(line) as (typeof logged)[number])),
+      ...overrides,
+    });
+    watchers.push(watcher);
+    watcher.start();
+    return { root, jobs: path.join(root, 'jobs'), seen, logged, watcher };
+  }
+
   it('notifies the current revision at start, then only when the content changes', async () => {
     const mount = configMapMount();
     mounts.push(mount);
@@ -128,21 +151,7 @@ describe('ConfigWatcher', () => {
   });
 
   it('hashes a job config directory: a change deep in the tree counts; ..-prefixed entries do not', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
-    mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
-    writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
-    mkdirSync(path.join(root, 'jobs', 'org', 'repo'), { recursive: true });
-    writeFileSync(path.join(root, 'jobs', 'org', 'repo', 'repo.yaml'), 'presubmits: {}\n');
-    const seen: string[] = [];
-    const watcher = new ConfigWatcher({
-      source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
-      pollIntervalMs: 60_000,
-      debounceMs: 10,
-      notify: async (c) => void seen.push(c.revision),
-      log: silentLogger,
-    });
-    watchers.push(watcher);
-    watcher.start();
+    const { root, seen, watcher } = jobTree();
     await until(() => seen.length === 1);
     mkdirSync(path.join(root, 'jobs', '..2026_tmp'));
     writeFileSync(path.join(root, 'jobs', '..2026_tmp', 'ignored.yaml'), 'y: 1\n');
@@ -161,21 +170,7 @@ describe('ConfigWatcher', () => {
     ],
     ['a link loop (unreadable even for root)', (file: string) => symlinkSync(path.basename(file), file)],
   ])('sees %s in the job config directory as a change', async (_label, breakFile) => {
-    const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
-    mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
-    writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
-    mkdirSync(path.join(root, 'jobs'));
-    writeFileSync(path.join(root, 'jobs', 'a.yaml'), 'presubmits: {}\n');
-    const seen: string[] = [];
-    const watcher = new ConfigWatcher({
-      source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
-      pollIntervalMs: 60_000,
-      debounceMs: 10,
-      notify: async (c) => void seen.push(c.revision),
-      log: silentLogger,
-    });
-    watchers.push(watcher);
-    watcher.start();
+    const { root, seen, watcher } = jobTree();
     await until(() => seen.length === 1);
     breakFile(path.join(root, 'jobs', 'b.yaml'));
     watcher.poke();
@@ -215,29 +210,6 @@ describe('ConfigWatcher', () => {
   });
 
   describe('file events on every directory it walks', () => {
-    /** A config file and a nested job tree; the watcher started on it with a backstop far beyond the test. */
-    function jobTree(overrides: Partial<ConfigWatcherOptions> = {}) {
-      const root = mkdtempSync(path.join(tmpdir(), 'jobs-'));
-      mounts.push({ remove: () => rmSync(root, { recursive: true, force: true }) });
-      writeFileSync(path.join(root, 'config.yaml'), 'x: 1\n');
-      mkdirSync(path.join(root, 'jobs', 'org', 'repo'), { recursive: true });
-      writeFileSync(path.join(root, 'jobs', 'org', 'repo', 'repo.yaml'), 'presubmits: {}\n');
-      const seen: string[] = [];
-      const logged: { level: string; msg: string; code?: string }[] = [];
-      const watcher = new ConfigWatcher({
-        source: { configPath: path.join(root, 'config.yaml'), jobConfigPath: path.join(root, 'jobs') },
-        pollIntervalMs: 60_000,
-        backstopIntervalMs: 60_000,
-        debounceMs: 50,
-        notify: async (c) => void seen.push(c.revision),
-        log: createLogger({}, 'debug', (line) => logged.push(JSON.parse(line) as (typeof logged)[number])),
-        ...overrides,
-      });
-      watchers.push(watcher);
-      watcher.start();
-      return { root, jobs: path.join(root, 'jobs'), seen, logged, watcher };
-    }
-
     it('delivers a change in a nested directory by its event, long before the backstop', async () => {
       const { jobs, seen, watcher } = jobTree();
       await until(() => seen.length === 1);
