@@ -352,27 +352,21 @@ describe('incremental reload', () => {
     },
   );
 
+  /** A job file holding one presubmit of org/a: what the stat-identity cases below rewrite. */
+  const oneJobFile = (name: string): string =>
+    renderFile({ presubmits: { 'org/a': [{ name }] }, postsubmits: {}, periodics: [], presets: [] });
+
   it('sees a rewrite of the same size within the same second', async () => {
     const tree = configTree({
       'prow/config.yaml': 'prowjob_namespace: prow\npod_namespace: test-pods\n',
-      'jobs/a.yaml': renderFile({
-        presubmits: { 'org/a': [{ name: 'job-1' }] },
-        postsubmits: {},
-        periodics: [],
-        presets: [],
-      }),
+      'jobs/a.yaml': oneJobFile('job-1'),
     });
     trees.push(tree);
     const cache = new ParseCache();
     const memo = new LoadMemo();
     const first = await loadRetainedConfig(tree.source(), { cache, memo });
     tree.write({
-      'jobs/a.yaml': renderFile({
-        presubmits: { 'org/a': [{ name: 'job-2' }] },
-        postsubmits: {},
-        periodics: [],
-        presets: [],
-      }),
+      'jobs/a.yaml': oneJobFile('job-2'),
     });
     const second = await loadRetainedConfig(tree.source(), { cache, memo });
     expect(second.index.repos['org/a']?.map((p) => p.name)).toEqual(['job-2']);
@@ -382,12 +376,7 @@ describe('incremental reload', () => {
   it('reads a file again when a ConfigMap-like swap replaces it (new inode, same times)', async () => {
     const tree = configTree({
       'prow/config.yaml': 'prowjob_namespace: prow\npod_namespace: test-pods\n',
-      'jobs/a.yaml': renderFile({
-        presubmits: { 'org/a': [{ name: 'job-1' }] },
-        postsubmits: {},
-        periodics: [],
-        presets: [],
-      }),
+      'jobs/a.yaml': oneJobFile('job-1'),
     });
     trees.push(tree);
     const old = new Date(Date.now() - 3_600_000);
@@ -396,12 +385,7 @@ describe('incremental reload', () => {
     const memo = new LoadMemo();
     await loadRetainedConfig(tree.source(), { cache, memo });
     tree.write({
-      'staging/a.yaml': renderFile({
-        presubmits: { 'org/a': [{ name: 'job-9' }] },
-        postsubmits: {},
-        periodics: [],
-        presets: [],
-      }),
+      'staging/a.yaml': oneJobFile('job-9'),
     });
     utimesSync(tree.path('staging/a.yaml'), old, old);
     renameSync(tree.path('staging/a.yaml'), tree.path('jobs/a.yaml'));
