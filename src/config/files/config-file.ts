@@ -161,12 +161,9 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
   let bytes: Buffer;
   try {
     const opened = await handle.stat();
-    if (opened.isDirectory())
-      throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
-    if (!opened.isFile()) throw notRegular(path, opened);
-    if (opened.size > maxBytes) throw tooLarge(path, opened.size, maxBytes);
+    checkOpened(path, opened, maxBytes);
     bytes = await readAtMost(handle, maxBytes, opened.size);
-    if (bytes.length > maxBytes) throw tooLarge(path, Math.max(opened.size, bytes.length), maxBytes);
+    checkRead(path, opened, bytes, maxBytes);
   } catch (error) {
     if (error instanceof FileProblemError) throw error;
     throw fsFailure('read', path, error);
@@ -174,6 +171,19 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
     await handle.close().catch(() => undefined);
   }
   return options.gzip ? gunzipped(path, bytes, maxBytes) : bytes;
+}
+
+/** What the opened file must be before it is read: a regular file within the size limit. */
+function checkOpened(path: string, opened: Stats, maxBytes: number): void {
+  if (opened.isDirectory())
+    throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
+  if (!opened.isFile()) throw notRegular(path, opened);
+  if (opened.size > maxBytes) throw tooLarge(path, opened.size, maxBytes);
+}
+
+/** A file that grew past the limit while it was read is refused too. */
+function checkRead(path: string, opened: Stats, bytes: Buffer, maxBytes: number): void {
+  if (bytes.length > maxBytes) throw tooLarge(path, Math.max(opened.size, bytes.length), maxBytes);
 }
 
 /** The bytes decompressed when they start with gzip's magic bytes (V2), else as they are. */
@@ -220,12 +230,9 @@ export function readConfigBytesSync(path: string, options: ReadOptions = {}): Bu
   let bytes: Buffer;
   try {
     const opened = fstatSync(fd);
-    if (opened.isDirectory())
-      throw new FileProblemError({ file: path, message: `read ${path}: is a directory` });
-    if (!opened.isFile()) throw notRegular(path, opened);
-    if (opened.size > maxBytes) throw tooLarge(path, opened.size, maxBytes);
+    checkOpened(path, opened, maxBytes);
     bytes = readAtMostSync(fd, maxBytes, opened.size);
-    if (bytes.length > maxBytes) throw tooLarge(path, Math.max(opened.size, bytes.length), maxBytes);
+    checkRead(path, opened, bytes, maxBytes);
   } catch (error) {
     if (error instanceof FileProblemError) throw error;
     throw fsFailure('read', path, error);
