@@ -172,13 +172,13 @@ describe('docker-compose.yml: workers', () => {
     expect(a?.instance).toBe(b?.instance);
   });
 
-  it('gives both workers the same flags except their own health and metrics ports', () => {
-    const portFlag = /^--(health-port|metrics-port|temporal-metrics-port)=/;
+  it('gives both workers the same flags except their own health, metrics and codec server ports', () => {
+    const portFlag = /^--(health-port|metrics-port|temporal-metrics-port|codec-server-address)=/;
     const [a, b] = workers.map(([, s]) => (s.command ?? []).filter((arg) => !portFlag.test(arg)));
     expect(a).toEqual(b);
     const ports = workers.flatMap(([, s]) => {
       const o = workerOptions(s);
-      return [o.healthPort, o.metricsPort, o.temporalMetricsPort];
+      return [o.healthPort, o.metricsPort, o.temporalMetricsPort, o.codecServer?.port];
     });
     // One network namespace: no two listeners on one port.
     expect(new Set(ports).size).toBe(ports.length);
@@ -250,9 +250,16 @@ describe('docker-compose.yml: workers', () => {
       expect(healthTest(s)).toContain(`http://127.0.0.1:${options.healthPort}/healthz/ready`);
     });
 
-    it('publishes its health and metrics ports on the shared network namespace', () => {
+    it('publishes its health, metrics and codec server ports on the shared network namespace', () => {
       const holder = service((s.network_mode ?? '').replace(/^service:/, ''));
-      for (const port of [options.healthPort, options.metricsPort, options.temporalMetricsPort]) {
+      expect(options.codecServer?.host).toBe('0.0.0.0');
+      const ports = [
+        options.healthPort,
+        options.metricsPort,
+        options.temporalMetricsPort,
+        options.codecServer?.port,
+      ];
+      for (const port of ports) {
         expect(holder.ports).toContain(`${port}:${port}`);
       }
     });
@@ -281,6 +288,20 @@ describe('docker-compose.yml: the rest', () => {
 
   it('serves the Web UI where `npm start` does (8233)', () => {
     expect(service('temporal-ui').ports).toEqual(['8233:8080']);
+  });
+
+  it("points the Web UI's codec endpoint at a worker's published codec server, which lets the UI's origin call it", () => {
+    const endpoint = new URL(service('temporal-ui').environment?.TEMPORAL_CODEC_ENDPOINT ?? 'missing:');
+    // The browser calls it, so it is a host address, not a compose service name.
+    expect(endpoint.hostname).toBe('localhost');
+    const serving = workers
+      .map(([, s]) => workerOptions(s))
+      .find((o) => o.codecServer?.port === Number(endpoint.port));
+    expect(serving).toBeDefined();
+    const [uiPort] = (service('temporal-ui').ports ?? [''])[0]?.split(':') ?? [];
+    expect(serving?.codecServerCorsOrigins).toEqual(
+      expect.arrayContaining([`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`]),
+    );
   });
 
   it.each(serviceNames)('%s: bind-mount sources exist', (name) => {
