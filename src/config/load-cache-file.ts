@@ -117,6 +117,10 @@ export async function openLoadCache(
   let saving: Promise<void> | undefined;
   // A directory that cannot be written (a read-only file system) is not tried again after one warning.
   let writable = true;
+  // What the file holds: a load that changed nothing (a restart's first load, a forced reconcile) does not
+  // write the whole cache again (at ten times the Kubernetes config, ~100 MB and a peak of memory).
+  const digest = (): string => `${cache.stateDigest()} ${memo.stateDigest()}`;
+  let savedDigest = body ? digest() : undefined;
   return {
     cache,
     memo,
@@ -124,9 +128,11 @@ export async function openLoadCache(
     save() {
       // One save at a time; a save asked for during one writes the state as it is after it.
       const next = (saving ?? Promise.resolve()).then(async () => {
-        if (!writable) return;
+        const current = digest();
+        if (!writable || current === savedDigest) return;
         const body = { version, parse: cache.exportState(), memo: memo.exportState(codec) };
         writable = await writeBody(file, body, logger);
+        if (writable) savedDigest = current;
       });
       saving = next;
       return next;

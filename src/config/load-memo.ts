@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deserialize, serialize } from 'node:v8';
 import type { DecodedPeriodic } from './prow/decoded-config';
 import type { Sourced } from './prow/job-config';
@@ -71,6 +72,20 @@ export class LoadMemo {
       lists.push([name, entry.key, stored]);
     }
     return { settings: this.committedSettings, lists };
+  }
+
+  /**
+   * A digest of what `exportState` would save: the settings and each list's name, key and whether it has
+   * an output. Equal digests mean an equal saved memo, since a list's output follows from its key and the
+   * settings.
+   */
+  stateDigest(): string {
+    const hash = createHash('sha256').update(`${this.committedSettings ?? '\0'}\n`);
+    for (const [name, entry] of [...this.committed].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const kept = entry.output !== undefined || entry.stored !== undefined;
+      hash.update(`${name}\0${entry.key}\0${kept}\n`);
+    }
+    return hash.digest('hex');
   }
 
   /** Takes over a saved memo: its lists are the reference of the next load (before any load). */

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { checkConfig } from '../../src/config/check-config';
 import { loadConfig } from '../../src/config/load';
@@ -99,6 +100,25 @@ describe('the saved load cache', () => {
     expect(second.misses).toBe(1);
     expect(second.config.index.repos['org/b']?.map((p) => p.name)).toEqual(['b-1', 'b-2']);
     await expectFullLoad(source, second.config);
+  });
+
+  it('is written again only when a load changed what it holds', async () => {
+    const { tree, dir, source } = fresh();
+    // Past the parse cache's racy window, so the first load already trusts every file's stat.
+    await sleep(1_100);
+    await loadInNewProcess(source, dir);
+    const file = path.join(dir, CACHE_FILE);
+    const written = (): string => {
+      const stat = statSync(file);
+      return `${stat.ino}:${stat.mtimeMs}`;
+    };
+    const first = written();
+    const unchanged = await loadInNewProcess(source, dir);
+    expect([unchanged.restored, unchanged.misses]).toEqual([true, 0]);
+    expect(written()).toBe(first);
+    tree.write({ 'jobs/b.yaml': jobFile('org/b', 'b-1', 'b-2') });
+    await loadInNewProcess(source, dir);
+    expect(written()).not.toBe(first);
   });
 
   // Each damage leaves a file that must be ignored: the load then decodes everything, as without a cache.

@@ -142,6 +142,19 @@ export class ParseCache {
     return { files: [...this.files], entries };
   }
 
+  /**
+   * A digest of what `exportState` would save, without storing anything: the files (path, stat, trust,
+   * content key) and the content keys of the entries, restored ones not yet used included. Equal digests
+   * mean an equal saved cache, since an entry's stored bytes follow from its content key.
+   */
+  stateDigest(): string {
+    const hash = createHash('sha256');
+    for (const [path, file] of [...this.files].sort(([a], [b]) => (a < b ? -1 : 1)))
+      hash.update(`${path}\0${file.signature}\0${file.trusted}\0${file.key}\n`);
+    for (const key of [...this.entries.keys(), ...this.stored.keys()].sort()) hash.update(`${key}\n`);
+    return hash.digest('hex');
+  }
+
   /** Takes over a saved cache's files and entries (an empty cache's first step, before any load). */
   restore(state: StoredParseCache): void {
     this.files = new Map(state.files);
