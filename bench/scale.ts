@@ -172,6 +172,11 @@ async function runOne(opts: {
       extraArgv: ['--blast-radius-max-repo-removed-fraction=1', '--blast-radius-max-removed-contexts=0'],
       writeSpacingMs: opts.writeSpacingMs,
       namespaces: [fixture.prowjobNamespace],
+      // A newly deployed worker: an empty cache directory, which its first load fills (memory counted);
+      // BENCH_WORKER_CACHE=off: a worker without one (STATUS_RECONCILER_CACHE_DIR=off).
+      ...(process.env.BENCH_WORKER_CACHE === 'off'
+        ? {}
+        : { configCacheDir: path.join(workDir, 'worker-cache') }),
     });
     const heapMb = process.env.BENCH_WORKER_HEAP_MB;
     const worker = await deployment.startWorkerProcess(heapMb ? [`--max-old-space-size=${heapMb}`] : []);
@@ -231,10 +236,11 @@ async function runOne(opts: {
         `by operation ${JSON.stringify(stats.byOperation)}; statuses ${JSON.stringify(stats.byStatus)}; ` +
         `schema violations ${stats.violations}`,
     );
+    const graphqlQueries = stats.byOperation.graphql ?? 0;
     out(
-      `  reads per touched repository: mean ${stats.readsPerRepo.mean.toFixed(1)} (min ${stats.readsPerRepo.min}, ` +
-        `max ${stats.readsPerRepo.max}) over ${stats.readsPerRepo.repos}; writes equal to the latest status: ` +
-        `${audit.equalToLatest} of ${audit.written}`,
+      `  REST reads per repository read over REST: mean ${stats.readsPerRepo.mean.toFixed(1)} (min ${stats.readsPerRepo.min}, ` +
+        `max ${stats.readsPerRepo.max}) over ${stats.readsPerRepo.repos}; GraphQL queries ${graphqlQueries} for ` +
+        `${fixture.removed.repos} repositories touched; writes equal to the latest status: ${audit.equalToLatest} of ${audit.written}`,
     );
     const floorMs = stats.writes * 1000;
     if (opts.writeSpacingMs > 0)

@@ -22,6 +22,8 @@ export interface SandboxActivityOptions {
   githubReadApi?: GitHubReadApi;
   metrics?: Metrics;
   heartbeatIntervalMs?: number;
+  /** Where the saved config load cache is kept, as a worker's STATUS_RECONCILER_CACHE_DIR (none: no cache). */
+  configCacheDir?: string;
 }
 
 /**
@@ -60,5 +62,6 @@ export function sandboxActivityDeps(options: SandboxActivityOptions): ActivityDe
     log: silentLogger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    ...(options.configCacheDir ? { configCacheDir: options.configCacheDir } : {}),
   };
 }

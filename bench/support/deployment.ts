@@ -40,6 +40,8 @@ export interface BenchDeploymentOptions {
   namespaces?: string[];
   /** Heartbeat interval of repository activities (the worker's default when absent). */
   heartbeatIntervalMs?: number;
+  /** The worker's saved config load cache directory, as production workers keep one (none: no cache). */
+  configCacheDir?: string;
 }
 
 /** The worker's activity dependencies; each call builds a fresh GitHub client (its own token and cache). */
@@ -51,6 +53,7 @@ export function benchActivityDeps(spec: BenchWorkerSpec, options = readOptions(s
     writeSpacingMs: spec.writeSpacingMs,
     githubReadApi: options.github.readApi,
     ...(spec.heartbeatIntervalMs ? { heartbeatIntervalMs: spec.heartbeatIntervalMs } : {}),
+    ...(spec.configCacheDir ? { configCacheDir: spec.configCacheDir } : {}),
   });
 }
 
@@ -98,6 +101,7 @@ export class BenchDeployment {
       kubeconfig: kubernetes.kubeconfig(),
       writeSpacingMs: opts.writeSpacingMs,
       ...(opts.heartbeatIntervalMs ? { heartbeatIntervalMs: opts.heartbeatIntervalMs } : {}),
+      ...(opts.configCacheDir ? { configCacheDir: opts.configCacheDir } : {}),
     });
   }
 

@@ -90,8 +90,9 @@ function stats(since: number): RequestStats {
       if (r.operationId === 'repos/create-commit-status' && r.status === 201) writes++;
     }
     const repo = /^\/repos\/([^/]+\/[^/]+)\//.exec(r.path)?.[1];
+    // A GraphQL query is a POST that reads (its repository is in the query, not the path).
+    if (r.method === 'GET' || r.operationId === 'graphql') reads++;
     if (r.method === 'GET') {
-      reads++;
       if (repo) readsByRepo.set(repo, (readsByRepo.get(repo) ?? 0) + 1);
     }
     if (repo) {

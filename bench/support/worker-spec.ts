@@ -9,4 +9,6 @@ export interface BenchWorkerSpec {
   kubeconfig: string;
   writeSpacingMs: number;
   heartbeatIntervalMs?: number;
+  /** The worker's saved config load cache directory (none: no cache). */
+  configCacheDir?: string;
 }

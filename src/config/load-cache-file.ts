@@ -20,13 +20,14 @@ import { LoadMemo, type MemoCodec, type StoredMemo } from './load-memo';
  * missing, truncated, corrupt or from another version is ignored (and replaced after the next load): the
  * load then decodes and checks everything, as without a cache. Only successful loads are saved.
  *
- * Layout: MAGIC, the body's length (u32, big-endian), the body's SHA-256 (32 bytes), the body: the head's
- * length (u32), the head (v8.serialize of the version, the files, and each entry's and list's key and
- * stored length), then the stored bytes, one after another. They are written piece by piece and read back
- * as views of the file's bytes, so neither a save nor a restore copies them all again.
+ * Layout: MAGIC, the body's length (u32, big-endian), the body's SHA-256 (32 bytes), the body: the stored
+ * bytes, one after another, then the head (v8.serialize of the version, the files, and each entry's and
+ * list's key and stored length) and the head's length (u32). A save makes, hashes and writes the stored
+ * bytes one at a time and writes the header last; a restore reads them back as views of the file's bytes,
+ * so neither holds them twice.
  */
 
-const MAGIC = Buffer.from('SR-LOAD-CACHE-1\n');
+const MAGIC = Buffer.from('SR-LOAD-CACHE-2\n');
 /** One file per kind of memo output (`kind`): a worker's and check-config's keep different things. */
 const fileName = (kind: string): string => `config-load-cache.${kind}.bin`;
 
@@ -149,6 +150,10 @@ async function readBody(file: string, version: string, logger: Logger): Promise<
       logger.warn('config load cache unreadable, ignored', { file, error });
     return undefined;
   }
+  if (isOtherLayout(bytes)) {
+    logger.info('config load cache from another version, ignored', { file });
+    return undefined;
+  }
   const problem = checkFile(bytes);
   if (problem) {
     logger.warn('config load cache ignored', { file, reason: problem });
@@ -170,6 +175,12 @@ async function readBody(file: string, version: string, logger: Logger): Promise<
     return undefined;
   }
   return body;
+}
+
+/** A cache file of an earlier (or later) layout: its magic but for the layout's number. */
+function isOtherLayout(bytes: Buffer): boolean {
+  const prefix = MAGIC.subarray(0, MAGIC.indexOf('-', MAGIC.lastIndexOf('CACHE')) + 1);
+  return bytes.subarray(0, prefix.length).equals(prefix) && !bytes.subarray(0, MAGIC.length).equals(MAGIC);
 }
 
 /** Why the bytes are not an intact cache file; undefined when they are. */
@@ -212,30 +223,44 @@ function u32(value: number): Buffer {
   return out;
 }
 
-/** The body as pieces to write one after another. */
-function encodeBody(body: Body): Buffer[] {
-  const blobs: Buffer[] = [];
+/**
+ * The body as pieces to write one after another: each entry's and list's stored bytes as the body's
+ * iterables make them, then the head (which needs their lengths) and its length. `head` is called after
+ * the last stored piece has been taken.
+ */
+function* bodyPieces(body: Body): Generator<Buffer> {
+  const entries: Head['entries'] = [];
+  for (const [key, bytes] of body.parse.entries) {
+    entries.push([key, bytes.length]);
+    yield bytes;
+  }
+  const lists: Head['lists'] = [];
+  for (const [name, key, bytes] of body.memo.lists) {
+    lists.push([name, key, bytes ? bytes.length : -1]);
+    if (bytes) yield bytes;
+  }
   const head: Head = {
     version: body.version,
     files: body.parse.files,
-    entries: body.parse.entries.map(([key, bytes]) => (blobs.push(bytes), [key, bytes.length])),
+    entries,
     settings: body.memo.settings,
-    lists: body.memo.lists.map(([name, key, bytes]) => {
-      if (bytes) blobs.push(bytes);
-      return [name, key, bytes ? bytes.length : -1];
-    }),
+    lists,
   };
   const headBytes = serialize(head);
-  return [u32(headBytes.length), headBytes, ...blobs];
+  yield headBytes;
+  yield u32(headBytes.length);
 }
 
 /** The body from its bytes (checked already), its stored bytes as views of them. */
 function decodeBody(bytes: Buffer): Body {
-  const headLength = bytes.readUInt32BE(0);
-  const head = deserialize(bytes.subarray(4, 4 + headLength)) as Head;
-  let offset = 4 + headLength;
+  if (bytes.length < 4) throw new Error('no head length');
+  const headLength = bytes.readUInt32BE(bytes.length - 4);
+  const headStart = bytes.length - 4 - headLength;
+  if (headStart < 0) throw new Error('head longer than the body');
+  const head = deserialize(bytes.subarray(headStart, bytes.length - 4)) as Head;
+  let offset = 0;
   const take = (length: number): Buffer => {
-    if (offset + length > bytes.length) throw new Error('stored bytes past the end of the body');
+    if (offset + length > headStart) throw new Error('stored bytes past the head');
     const out = bytes.subarray(offset, offset + length);
     offset += length;
     return out;
@@ -253,45 +278,69 @@ function decodeBody(bytes: Buffer): Body {
   };
 }
 
-/** Writes the file whole and renames it into place, so a reader never sees half of one. */
+/**
+ * Writes the file and renames it into place, so a reader never sees half of one. The body is written as it
+ * is made, a piece at a time, and hashed on the way; the header (the body's length and hash) is written
+ * last, in the space left for it.
+ */
 async function writeBody(file: string, body: Body, logger: Logger): Promise<boolean> {
+  const temporary = `${file}.${process.pid}.tmp`;
   try {
-    const pieces = encodeBody(body);
+    await fs.mkdir(path.dirname(file), { recursive: true });
     const hash = createHash('sha256');
     let length = 0;
-    for (const piece of pieces) {
-      hash.update(piece);
-      length += piece.length;
-    }
-    if (length > MAX_CACHE_FILE_BYTES) {
-      logger.info('config load cache not saved: too large', { file, bytes: length });
-      return true;
-    }
-    const header = Buffer.alloc(36);
-    header.writeUInt32BE(length, 0);
-    hash.digest().copy(header, 4);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
     const handle = await fs.open(temporary, 'w');
     try {
-      const all = [MAGIC, header, ...pieces];
-      for (let i = 0; i < all.length; i += WRITE_BATCH) {
-        const batch = all.slice(i, i + WRITE_BATCH);
-        const { bytesWritten } = await handle.writev(batch);
-        const expected = batch.reduce((n, piece) => n + piece.length, 0);
+      // Pieces go out in batches of about WRITE_BATCH_BYTES, so a save holds little more than one batch.
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      const write = async (pieces: Buffer[], position?: number): Promise<void> => {
+        const { bytesWritten } = await handle.writev(pieces, position);
+        const expected = pieces.reduce((n, piece) => n + piece.length, 0);
         // A short write leaves a file the next reader refuses (truncated); say so now.
         if (bytesWritten !== expected) throw new Error(`short write: ${bytesWritten} of ${expected} bytes`);
+      };
+      const flush = async (): Promise<void> => {
+        if (batch.length > 0) await write(batch);
+        batch = [];
+        batchBytes = 0;
+      };
+      batch.push(MAGIC, Buffer.alloc(36));
+      for (const piece of bodyPieces(body)) {
+        length += piece.length;
+        if (length > MAX_CACHE_FILE_BYTES) break;
+        hash.update(piece);
+        batch.push(piece);
+        batchBytes += piece.length;
+        if (batchBytes >= WRITE_BATCH_BYTES || batch.length >= WRITE_BATCH_PIECES) await flush();
+      }
+      await flush();
+      if (length <= MAX_CACHE_FILE_BYTES) {
+        const header = Buffer.alloc(36);
+        header.writeUInt32BE(length, 0);
+        hash.digest().copy(header, 4);
+        await write([header], MAGIC.length);
       }
     } finally {
       await handle.close();
     }
+    if (length > MAX_CACHE_FILE_BYTES) {
+      await fs.rm(temporary, { force: true });
+      logger.info('config load cache not saved: too large', {
+        file,
+        bytes: `more than ${MAX_CACHE_FILE_BYTES}`,
+      });
+      return true;
+    }
     await fs.rename(temporary, file);
     return true;
   } catch (error) {
+    await fs.rm(temporary, { force: true }).catch(() => undefined);
     logger.warn('config load cache not saved; not tried again by this process', { file, error });
     return false;
   }
 }
 
-/** Pieces per writev call (below the system's IOV_MAX). */
-const WRITE_BATCH = 256;
+/** A write batch's bytes and pieces (below the system's IOV_MAX). */
+const WRITE_BATCH_BYTES = 1 << 20;
+const WRITE_BATCH_PIECES = 256;

@@ -64,14 +64,17 @@ export class LoadMemo {
    * turns outputs into plain data (v8.serialize) and back.
    */
   exportState(codec: MemoCodec): StoredMemo {
-    const lists: StoredMemo['lists'] = [];
-    for (const [name, entry] of this.committed) {
-      const stored =
-        entry.stored ??
-        (entry.output === undefined ? undefined : serialize(codec.encode(name, entry.output)));
-      lists.push([name, entry.key, stored]);
+    const committed = [...this.committed];
+    // Encoded one at a time as they are iterated, so a save holds one list's bytes at once.
+    function* lists(): Generator<[string, string, Buffer | undefined]> {
+      for (const [name, entry] of committed) {
+        const stored =
+          entry.stored ??
+          (entry.output === undefined ? undefined : serialize(codec.encode(name, entry.output)));
+        yield [name, entry.key, stored];
+      }
     }
-    return { settings: this.committedSettings, lists };
+    return { settings: this.committedSettings, lists: lists() };
   }
 
   /**
@@ -93,9 +96,10 @@ export class LoadMemo {
     this.codec = codec;
     this.committedSettings = state.settings;
     this.committed = new Map(
-      state.lists.map(([name, key, stored]) => [
+      Array.from(state.lists, ([name, key, stored]) => [
         name,
-        stored ? { key, output: undefined, stored } : { key, output: undefined },
+        // A copy: the saved file's bytes are not kept for a list whose output is never asked for.
+        stored ? { key, output: undefined, stored: Buffer.from(stored) } : { key, output: undefined },
       ]),
     );
   }
@@ -136,7 +140,7 @@ export interface MemoCodec {
 export interface StoredMemo {
   settings: string | undefined;
   /** Each list's name, key, and output as saved (none for a list whose output is undefined). */
-  lists: [string, string, Buffer | undefined][];
+  lists: Iterable<[string, string, Buffer | undefined]>;
 }
 
 /**

@@ -150,6 +150,28 @@ describe('the saved load cache', () => {
     await expectFullLoad(source, second.config);
   });
 
+  it('ignores, without a warning, a cache file of another layout (an earlier release’s)', async () => {
+    const { dir, source } = fresh();
+    const first = await loadInNewProcess(source, dir);
+    const file = path.join(dir, CACHE_FILE);
+    const bytes = readFileSync(file);
+    bytes.write('1', 'SR-LOAD-CACHE-'.length); // the layout's number in the magic
+    writeFileSync(file, bytes);
+    const logged: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: (msg: string) => logged.push(`info ${msg}`),
+      warn: (msg: string) => logged.push(`warn ${msg}`),
+      error: (msg: string) => logged.push(`error ${msg}`),
+      child: () => logger,
+    };
+    const persistent = await openLoadCache(dir, retainedMemoCodec, { logger });
+    expect(persistent.restored).toBe(false);
+    expect(logged).toEqual(['info config load cache from another version, ignored']);
+    const config = await loadRetainedConfig(source, { cache: persistent.cache, memo: persistent.memo });
+    expect(config.index).toEqual(first.config.index);
+  });
+
   it('never uses an entry for other bytes: a file rewritten to other content is decoded again', async () => {
     const { tree, dir, source } = fresh();
     await loadInNewProcess(source, dir);

@@ -42,6 +42,33 @@ describe('ParseCache', () => {
     expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 1, misses: 1 });
   });
 
+  it.each([
+    ['held as objects (within the byte budget)', 16 * 1024 * 1024],
+    ['kept compressed (past the byte budget)', 0],
+  ])('saves and restores a job file %s, with the same document and jobs', (_label, budget) => {
+    const jobs = Buffer.from('presubmits:\n  org/repo:\n  - name: a\n    spec: {containers: [{image: x}]}\n');
+    const cache = new ParseCache(budget);
+    const parsed = cache.parse('a.yaml', jobs, 'job');
+    cache.sweep();
+    const state = cache.exportState();
+    const restored = new ParseCache();
+    restored.restore({ files: state.files, entries: [...state.entries] });
+    const again = restored.parse('a.yaml', Buffer.from(jobs), 'job');
+    expect({ hits: restored.hits, misses: restored.misses, restoredHits: restored.restoredHits }).toEqual({
+      hits: 1,
+      misses: 0,
+      restoredHits: 1,
+    });
+    expect(again.value).toEqual(parsed.value);
+    expect(again.jobs?.key).toBe(parsed.jobs?.key);
+    expect(again.jobs?.jobs()).toEqual(parsed.jobs?.jobs());
+    // Saved again from the restored cache: the same bytes, so nothing was decoded to save it.
+    restored.sweep();
+    const resaved = [...restored.exportState().entries];
+    expect(resaved.map(([key]) => key)).toEqual([...cache.exportState().entries].map(([key]) => key));
+    expect(Buffer.compare(resaved[0]![1], [...cache.exportState().entries][0]![1])).toBe(0);
+  });
+
   it('does not read again a file whose stat is unchanged since a read that was not racy', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parse-cache-'));
     try {

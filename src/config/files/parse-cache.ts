@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { statSync, type Stats } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { parseConfigText, type DocumentKind, type ParsedDocument } from './config-document';
 import { decodeConfigText } from './config-file';
 import { DirListings } from './dir-listings';
@@ -134,12 +133,17 @@ export class ParseCache {
     return this.entries.size;
   }
 
-  /** What `restore` needs to rebuild this cache as the latest load left it (call after `sweep`). */
+  /**
+   * What `restore` needs to rebuild this cache as the latest load left it (call after `sweep`). The entries'
+   * stored bytes are made one at a time as they are iterated and not kept: a save holds one entry's at once,
+   * and the cache never holds a second copy of what it decoded (at ten times the Kubernetes config, ~40 MB).
+   */
   exportState(): StoredParseCache {
-    const entries: [string, Buffer][] = [];
-    for (const [key, entry] of this.entries)
-      entries.push([key, (entry.stored ??= store(entry.parsed, entry.heldBytes === 0))]);
-    return { files: [...this.files], entries };
+    const entries = [...this.entries];
+    function* stored(): Generator<[string, Buffer]> {
+      for (const [key, entry] of entries) yield [key, store(entry)];
+    }
+    return { files: [...this.files], entries: stored() };
   }
 
   /**
@@ -176,7 +180,8 @@ export class ParseCache {
     };
     const hold = this.heldBytes + bytes.length <= this.maxBytes;
     const name = contentName(key);
-    const source = hold ? heldJobs(name, deepFreeze(jobs)) : packedJobs(name, jobs);
+    const packed = hold ? undefined : ({ bytes: packJson(jobs), format: 'json-deflate' } as const);
+    const source = packed ? compactJobs(name, packed) : heldJobs(name, deepFreeze(jobs));
     if (hold) this.heldBytes += bytes.length;
     const shape = deepFreeze(shapeOf(value));
     this.keys.set(shape, key);
@@ -187,6 +192,7 @@ export class ParseCache {
         jobs: source,
       },
       heldBytes: hold ? bytes.length : 0,
+      ...(packed ? { compact: packed } : {}),
     };
   }
 }
@@ -204,30 +210,35 @@ export interface StoredParseCache {
   /** By kind and path: the stat of the file when it was last read, and its content key. */
   files: [string, FileState][];
   /** By content key: the entry's stored bytes (`store`). */
-  entries: [string, Buffer][];
-}
-
-/** An entry as stored: its value and problems, and a job file's jobs compressed apart (read on demand). */
-interface StoredEntry {
-  value: Record<string, unknown> | undefined;
-  problems: ParsedDocument['problems'];
-  jobs?: Buffer;
-  /** Whether `jobs` is deflated. */
-  compressed?: boolean;
+  entries: Iterable<[string, Buffer]>;
 }
 
 /**
- * An entry's stored bytes. A job file's jobs are serialized apart, compressed when the cache keeps them
- * compressed too (past its byte budget), so a restored cache holds about what the one it was saved from
- * held; within the budget, compressing would cost a cold load more than it saves.
+ * A job file's jobs as bytes: v8.serialize's (`v8`), or packJson's (`json-deflate`, what the cache keeps
+ * for files past its byte budget).
  */
-function store(parsed: ParsedDocument, compress: boolean): Buffer {
+interface CompactJobs {
+  bytes: Buffer;
+  format: 'v8' | 'json-deflate';
+}
+
+/** An entry as stored: its value and problems, and a job file's jobs apart (decoded when read). */
+interface StoredEntry {
+  value: Record<string, unknown> | undefined;
+  problems: ParsedDocument['problems'];
+  jobs?: CompactJobs;
+}
+
+/**
+ * An entry's stored bytes. A job file's jobs are stored as the entry keeps them: the compact bytes it
+ * already holds (files past the byte budget, and restored ones), as they are, so saving them costs no
+ * decoding and no second copy; held jobs (within the budget) serialized, uncompressed, as compressing
+ * would cost a cold load more than it saves.
+ */
+function store(entry: Entry): Buffer {
+  const { parsed } = entry;
   const stored: StoredEntry = { value: parsed.value, problems: parsed.problems };
-  if (parsed.jobs) {
-    const jobs = serialize(parsed.jobs.jobs());
-    stored.jobs = compress ? deflateRawSync(jobs, { level: 1 }) : jobs;
-    stored.compressed = compress;
-  }
+  if (parsed.jobs) stored.jobs = entry.compact ?? { bytes: serialize(parsed.jobs.jobs()), format: 'v8' };
   return serialize(stored);
 }
 
@@ -238,15 +249,19 @@ function revive(key: string, bytes: Buffer, keys: WeakMap<object, string>): Entr
     value: deepFreeze(stored.value),
     problems: deepFreeze(stored.problems),
   };
-  if (stored.jobs) parsed.jobs = storedJobs(contentName(key), stored.jobs, stored.compressed === true);
   if (parsed.value) keys.set(parsed.value, key);
-  return { parsed, heldBytes: 0, stored: bytes };
+  if (!stored.jobs) return { parsed, heldBytes: 0 };
+  // Its own copy (deserialize's), not a view of the saved file, which the cache then need not keep.
+  const compact: CompactJobs = { bytes: Buffer.from(stored.jobs.bytes), format: stored.jobs.format };
+  parsed.jobs = compactJobs(contentName(key), compact);
+  return { parsed, heldBytes: 0, compact };
 }
 
-/** A restored job file's jobs, decoded when first asked and kept weakly (as packedJobs's). */
-function storedJobs(key: string, bytes: Buffer, compressed: boolean): JobFileSource {
+/** A job file's jobs from their compact bytes, decoded when first asked and kept weakly. */
+function compactJobs(key: string, compact: CompactJobs): JobFileSource {
+  const { bytes, format } = compact;
   return weaklyUnpacked(key, () =>
-    deepFreeze(deserialize(compressed ? inflateRawSync(bytes) : bytes) as FileJobs),
+    format === 'v8' ? deepFreeze(deserialize(bytes) as FileJobs) : unpackJson<FileJobs>(bytes),
   );
 }
 
@@ -265,8 +280,8 @@ interface Entry {
   parsed: ParsedDocument;
   /** Bytes of file text whose jobs this entry holds as objects (0 when compressed). */
   heldBytes: number;
-  /** The entry as saved (`store`), once it has been saved or restored. */
-  stored?: Buffer;
+  /** The jobs' compact bytes, when the entry keeps them so (past the byte budget, or restored). */
+  compact?: CompactJobs;
 }
 
 /** What merging a job file reads before defaulting: the presets and each repository's job count. */
@@ -289,16 +304,6 @@ function heldJobs(key: string, jobs: FileJobs): JobFileSource {
   return { key, jobs: () => jobs };
 }
 
-/**
- * A file's jobs compressed. The decompressed jobs are kept weakly: the jobs of one file are read one after
- * another, and the garbage collector may drop them after.
- */
-function packedJobs(key: string, jobs: FileJobs): JobFileSource {
-  const bytes = packJson(jobs);
-  return weaklyUnpacked(key, () => unpackJson<FileJobs>(bytes));
-}
-
-/** Jobs unpacked when first asked for and kept weakly, so the garbage collector may drop them between loads. */
 function weaklyUnpacked(key: string, unpack: () => FileJobs): JobFileSource {
   let unpacked: WeakRef<FileJobs> | undefined;
   return {
