@@ -3,6 +3,7 @@ import { readStoredIndex, toWireIndex } from '../src/config/presubmit-index/inde
 import { LoadMemo } from '../src/config/load-memo';
 import { ParseCache } from '../src/config/files/parse-cache';
 import { openLoadCache } from '../src/config/load-cache-file';
+import { QuietSave } from './quiet-save';
 import {
   loadRetainedConfig,
   retainedMemoCodec,
@@ -57,7 +58,12 @@ export interface ActivityDeps {
   heartbeatIntervalMs?: number;
   /** Where the config's parse cache and load memo are saved for the next start (load-cache-file.ts). */
   configCacheDir?: string;
+  /** How long no repository must have been reconciled before the cache is saved (default 10 s). */
+  configCacheQuietMs?: number;
 }
+
+/** How long a worker waits, with no repository reconciled, before it saves the config load cache. */
+const DEFAULT_CACHE_QUIET_MS = 10_000;
 
 /** The config a run validated changed on disk before the run finished; the newer change will follow. */
 export class ConfigSupersededError extends Error {
@@ -91,6 +97,10 @@ export function createActivities(deps: ActivityDeps) {
   const saved = deps.configCacheDir
     ? openLoadCache(deps.configCacheDir, retainedMemoCodec, { logger: deps.log })
     : undefined;
+  const quietSave = new QuietSave(
+    async () => (await saved)?.save(),
+    deps.configCacheQuietMs ?? DEFAULT_CACHE_QUIET_MS,
+  );
   const parseCache = new ParseCache();
   const loadMemo = new LoadMemo();
   const loadCurrent = async (): Promise<RetainedConfig> => {
@@ -102,7 +112,7 @@ export function createActivities(deps: ActivityDeps) {
       memo: persistent?.memo ?? loadMemo,
       logger: deps.log,
     });
-    void persistent?.save(); // after the load has returned; it logs its own failures
+    if (persistent) quietSave.request();
     return latest;
   };
 
@@ -115,6 +125,91 @@ export function createActivities(deps: ActivityDeps) {
         `config ${revision} is no longer on disk (now ${current.index.revision}); the newer change will be reconciled next`,
       );
     return current;
+  };
+
+  /** reconcileRepository's work (below). */
+  const reconcileOne = async (
+    input: RepositoryActivityInput | LegacyRepositoryActivityInput,
+  ): Promise<RepositoryResult> => {
+    const context = Context.current();
+    const listWrites = input.listWrites ?? (input.options.dryRun ? 1_000 : 50);
+    const started = Date.now();
+    const plan = 'plan' in input ? input.plan : input.repo;
+    const { options } = input;
+    const config = await configAt(input.newestRevision);
+    const resumeFrom = context.info.heartbeatDetails as RepoProgress | undefined;
+    let progress: RepoProgress = resumeFrom ?? { trigger: [], statuses: [] };
+    const heartbeat = setInterval(() => context.heartbeat(progress), deps.heartbeatIntervalMs ?? 5_000);
+    const log = deps.log.child({ repo: plan.repo, attempt: context.info.attempt });
+    const signal = context.cancellationSignal;
+    let outcome: RepoOutcome;
+    try {
+      outcome = await reconcileRepositoryCore(
+        {
+          ...(await deps.github(plan.org, plan.name)),
+          triggerer: createPresubmitTriggerer({
+            creator: deps.prowJobs(config.prowjobNamespace),
+            baselineRevision: input.baselineRevision,
+            namespace: config.prowjobNamespace,
+            schedulerEnabled: config.schedulerEnabled,
+            githubHost: deps.githubHost,
+            now: () => new Date(),
+            signal,
+          }),
+          planJobNames: (req) => plannedProwJobNames(input.baselineRevision, req),
+          log,
+        },
+        {
+          org: plan.org,
+          name: plan.name,
+          trigger: plan.trigger.length
+            ? resolveTriggerPresubmits(config.presubmitsOf(plan.repo), plan.trigger)
+            : [],
+          retire: plan.retire,
+          migrate: plan.migrate,
+          triggers: config.triggers,
+          dryRun: options.dryRun,
+          continueOnError: options.continueOnError,
+          resumeFrom,
+        },
+        {
+          signal,
+          onPullRequestDone: (state) => {
+            progress = state.done;
+            context.heartbeat(progress);
+          },
+        },
+      );
+    } catch (err) {
+      deps.metrics?.repositoryReconcileDuration.observe({ outcome: 'error' }, (Date.now() - started) / 1000);
+      throw err;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (signal.aborted) {
+      // Cancelled between GitHub calls: the cancellation carries what was done, for the run to report.
+      log.info('repository cancelled', {
+        written: outcome.statusWrites.length,
+        triggered: outcome.triggered.length,
+      });
+      if (!options.dryRun) recordMetrics(deps.metrics, plan, { ...outcome, errors: ['cancelled'] });
+      throw new CancelledFailure('cancelled by an operator', [compact(outcome, listWrites)]);
+    }
+    if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
+    deps.metrics?.repositoryReconcileDuration.observe(
+      { outcome: outcome.errors.length ? 'error' : 'ok' },
+      (Date.now() - started) / 1000,
+    );
+    const result = compact(outcome, listWrites);
+    if (outcome.errors.length > 0) {
+      // Retried by the activity's policy; the writes already made are found again and not repeated.
+      throw ApplicationFailure.retryable(
+        `${outcome.errors.length} error(s) in ${plan.repo}: ${outcome.errors.slice(0, 10).join('; ')}`,
+        'RepositoryReconcileError',
+        result,
+      );
+    }
+    return result;
   };
 
   return {
@@ -187,91 +282,11 @@ export function createActivities(deps: ActivityDeps) {
      * each PR's combined status once. Idempotent: deterministic ProwJob names and status checks before every
      * write. Heartbeats carry the PRs done, so a retry resumes; cancellation stops between GitHub calls.
      */
-    async reconcileRepository(
+    reconcileRepository(
       input: RepositoryActivityInput | LegacyRepositoryActivityInput,
     ): Promise<RepositoryResult> {
-      const context = Context.current();
-      const listWrites = input.listWrites ?? (input.options.dryRun ? 1_000 : 50);
-      const started = Date.now();
-      const plan = 'plan' in input ? input.plan : input.repo;
-      const { options } = input;
-      const config = await configAt(input.newestRevision);
-      const resumeFrom = context.info.heartbeatDetails as RepoProgress | undefined;
-      let progress: RepoProgress = resumeFrom ?? { trigger: [], statuses: [] };
-      const heartbeat = setInterval(() => context.heartbeat(progress), deps.heartbeatIntervalMs ?? 5_000);
-      const log = deps.log.child({ repo: plan.repo, attempt: context.info.attempt });
-      const signal = context.cancellationSignal;
-      let outcome: RepoOutcome;
-      try {
-        outcome = await reconcileRepositoryCore(
-          {
-            ...(await deps.github(plan.org, plan.name)),
-            triggerer: createPresubmitTriggerer({
-              creator: deps.prowJobs(config.prowjobNamespace),
-              baselineRevision: input.baselineRevision,
-              namespace: config.prowjobNamespace,
-              schedulerEnabled: config.schedulerEnabled,
-              githubHost: deps.githubHost,
-              now: () => new Date(),
-              signal,
-            }),
-            planJobNames: (req) => plannedProwJobNames(input.baselineRevision, req),
-            log,
-          },
-          {
-            org: plan.org,
-            name: plan.name,
-            trigger: plan.trigger.length
-              ? resolveTriggerPresubmits(config.presubmitsOf(plan.repo), plan.trigger)
-              : [],
-            retire: plan.retire,
-            migrate: plan.migrate,
-            triggers: config.triggers,
-            dryRun: options.dryRun,
-            continueOnError: options.continueOnError,
-            resumeFrom,
-          },
-          {
-            signal,
-            onPullRequestDone: (state) => {
-              progress = state.done;
-              context.heartbeat(progress);
-            },
-          },
-        );
-      } catch (err) {
-        deps.metrics?.repositoryReconcileDuration.observe(
-          { outcome: 'error' },
-          (Date.now() - started) / 1000,
-        );
-        throw err;
-      } finally {
-        clearInterval(heartbeat);
-      }
-      if (signal.aborted) {
-        // Cancelled between GitHub calls: the cancellation carries what was done, for the run to report.
-        log.info('repository cancelled', {
-          written: outcome.statusWrites.length,
-          triggered: outcome.triggered.length,
-        });
-        if (!options.dryRun) recordMetrics(deps.metrics, plan, { ...outcome, errors: ['cancelled'] });
-        throw new CancelledFailure('cancelled by an operator', [compact(outcome, listWrites)]);
-      }
-      if (!options.dryRun) recordMetrics(deps.metrics, plan, outcome);
-      deps.metrics?.repositoryReconcileDuration.observe(
-        { outcome: outcome.errors.length ? 'error' : 'ok' },
-        (Date.now() - started) / 1000,
-      );
-      const result = compact(outcome, listWrites);
-      if (outcome.errors.length > 0) {
-        // Retried by the activity's policy; the writes already made are found again and not repeated.
-        throw ApplicationFailure.retryable(
-          `${outcome.errors.length} error(s) in ${plan.repo}: ${outcome.errors.slice(0, 10).join('; ')}`,
-          'RepositoryReconcileError',
-          result,
-        );
-      }
-      return result;
+      // No cache save starts while a repository is being reconciled (quiet-save.ts).
+      return quietSave.during(() => reconcileOne(input));
     },
   };
 }

@@ -162,6 +162,11 @@ async function runOne(opts: {
         `${started.statuses} statuses, limits off; fixture and scenario built in ${seconds(started.setupMs)}`,
     );
 
+    const withCache = process.env.BENCH_WORKER_CACHE !== 'off';
+    // The worker saves its cache once no repository has been reconciled for 10 s (activities/quiet-save.ts):
+    // each run's peak is read after that, so the save is counted.
+    const settleForCacheSave = (): Promise<void> =>
+      withCache ? new Promise((resolve) => setTimeout(resolve, 12_000)) : Promise.resolve();
     deployment = await BenchDeployment.start({
       temporalAddress: temporal.address,
       github: started,
@@ -174,9 +179,7 @@ async function runOne(opts: {
       namespaces: [fixture.prowjobNamespace],
       // A newly deployed worker: an empty cache directory, which its first load fills (memory counted);
       // BENCH_WORKER_CACHE=off: a worker without one (STATUS_RECONCILER_CACHE_DIR=off).
-      ...(process.env.BENCH_WORKER_CACHE === 'off'
-        ? {}
-        : { configCacheDir: path.join(workDir, 'worker-cache') }),
+      ...(withCache ? { configCacheDir: path.join(workDir, 'worker-cache') } : {}),
     });
     const heapMb = process.env.BENCH_WORKER_HEAP_MB;
     const worker = await deployment.startWorkerProcess(heapMb ? [`--max-old-space-size=${heapMb}`] : []);
@@ -188,6 +191,7 @@ async function runOne(opts: {
     view = await deployment.waitFor((v) => v.lastReconciled !== undefined, timeoutMs, 500);
     const baselineRun = view.recent[0] as RunRecord;
     const baselineWall = Date.parse(baselineRun.at) - baseRequest.sentAt;
+    await settleForCacheSave();
     const peakBaseline = worker.peak();
 
     // The change.
@@ -199,6 +203,7 @@ async function runOne(opts: {
     const finished = await waitForOutcome(deployment, baselineRun.workflowId);
     if (!finished) return undefined;
     view = finished;
+    await settleForCacheSave();
     const peakChange = worker.peak();
     const run = view.recent[0] as RunRecord;
     const stats = await double.ask({ op: 'stats', since: mark });
