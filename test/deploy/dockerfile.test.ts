@@ -124,6 +124,11 @@ describe('Dockerfile', () => {
     expect(env.join('\n')).toMatch(/^NODE_OPTIONS=--max-old-space-size=\d+$/m);
   });
 
+  it('limits glibc to two malloc arenas (per-thread arenas kept freed memory resident)', () => {
+    const env = inStage(final, 'ENV').map((i) => i.args);
+    expect(env).toContain('MALLOC_ARENA_MAX=2');
+  });
+
   it('runs as a non-root user', () => {
     const user = inStage(final, 'USER').at(-1)?.args ?? '';
     expect(user).not.toBe('');

@@ -254,12 +254,16 @@ describe('deploy/kubernetes: Deployment', () => {
     });
   });
 
-  it('gives /tmp an emptyDir (the only writable path)', () => {
-    const tmp = mountFor('/tmp');
-    expect(tmp?.mountPath).toBe('/tmp');
-    expect(volumeOf(tmp?.name ?? '')?.emptyDir).toBeDefined();
+  it('writes only to emptyDirs: /tmp and the saved config load cache', () => {
+    const cacheDir = container.env?.find((e) => e.name === 'STATUS_RECONCILER_CACHE_DIR')?.value ?? '';
+    expect(cacheDir).toMatch(/^\//);
+    for (const dir of ['/tmp', cacheDir]) {
+      const mount = mountFor(dir);
+      expect(mount?.mountPath).toBe(dir);
+      expect(volumeOf(mount?.name ?? '')?.emptyDir).toBeDefined();
+    }
     const writable = (container.volumeMounts ?? []).filter((m) => !m.readOnly).map((m) => m.mountPath);
-    expect(writable).toEqual(['/tmp']);
+    expect(writable.sort()).toEqual(['/tmp', cacheDir].sort());
   });
 });
 
