@@ -119,7 +119,7 @@ export async function openLoadCache(
   // A directory that cannot be written (a read-only file system) is not tried again after one warning.
   let writable = true;
   // What the file holds: a load that changed nothing (a restart's first load, a forced reconcile) does not
-  // write the whole cache again (at ten times the Kubernetes config, ~100 MB and a peak of memory).
+  // write the whole cache again (at ten times the Kubernetes config, a 42 MB file and its transient buffers).
   const digest = (): string => `${cache.stateDigest()} ${memo.stateDigest()}`;
   let savedDigest = body ? digest() : undefined;
   return {
@@ -225,8 +225,7 @@ function u32(value: number): Buffer {
 
 /**
  * The body as pieces to write one after another: each entry's and list's stored bytes as the body's
- * iterables make them, then the head (which needs their lengths) and its length. `head` is called after
- * the last stored piece has been taken.
+ * iterables make them, then the head, made once their lengths are known, and its length.
  */
 function* bodyPieces(body: Body): Generator<Buffer> {
   const entries: Head['entries'] = [];

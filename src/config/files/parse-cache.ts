@@ -251,7 +251,7 @@ function revive(key: string, bytes: Buffer, keys: WeakMap<object, string>): Entr
   };
   if (parsed.value) keys.set(parsed.value, key);
   if (!stored.jobs) return { parsed, heldBytes: 0 };
-  // Its own copy (deserialize's), not a view of the saved file, which the cache then need not keep.
+  // A copy: deserialize may hand out a view of the saved file's bytes, which would keep the whole file alive.
   const compact: CompactJobs = { bytes: Buffer.from(stored.jobs.bytes), format: stored.jobs.format };
   parsed.jobs = compactJobs(contentName(key), compact);
   return { parsed, heldBytes: 0, compact };
