@@ -37,7 +37,8 @@ export interface WorkerEnvironment {
 /**
  * Compose's flags with what must differ on one machine without containers: container paths become host
  * paths, the service names become loopback addresses, the App id is the double's, and each worker gets its
- * own ports (compose's workers share one network namespace too, so there they differ as well). Every other
+ * own ports (compose's workers share one network namespace too, so there they differ as well; the codec
+ * server's is any free one, as nothing here calls it). Every other
  * flag is compose's, unchanged; test/cluster/cluster-settings.test.ts holds this list to exactly these flags.
  */
 export const hostSpecificFlags = [
@@ -52,6 +53,7 @@ export const hostSpecificFlags = [
   'health-port',
   'metrics-port',
   'temporal-metrics-port',
+  'codec-server-address',
 ] as const;
 
 export function clusterWorkerFlags(env: WorkerEnvironment, service = 'worker-1'): string[] {
@@ -68,6 +70,8 @@ export function clusterWorkerFlags(env: WorkerEnvironment, service = 'worker-1')
     'health-port': String(ports.health),
     'metrics-port': String(ports.metrics),
     'temporal-metrics-port': String(ports.temporalMetrics),
+    // Any free loopback port: compose's fixed ones would collide between workers of one host.
+    'codec-server-address': '127.0.0.1:0',
   };
   return composeWorkerFlags(service).map((flag) => {
     const name = /^--([^=]+)=/.exec(flag)?.[1] as (typeof hostSpecificFlags)[number] | undefined;
