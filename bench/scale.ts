@@ -243,7 +243,7 @@ async function runOne(opts: {
     );
     const graphqlQueries = stats.byOperation.graphql ?? 0;
     out(
-      `  REST reads per repository read over REST: mean ${stats.readsPerRepo.mean.toFixed(1)} (min ${stats.readsPerRepo.min}, ` +
+      `  REST reads per repository read by REST: mean ${stats.readsPerRepo.mean.toFixed(1)} (min ${stats.readsPerRepo.min}, ` +
         `max ${stats.readsPerRepo.max}) over ${stats.readsPerRepo.repos}; GraphQL queries ${graphqlQueries} for ` +
         `${fixture.removed.repos} repositories touched; writes equal to the latest status: ${audit.equalToLatest} of ${audit.written}`,
     );
