@@ -23,7 +23,17 @@ const qualifiedNameFormat = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
 const labelValueFormat = `(${qualifiedNameFormat})?`;
 const whole = (format: string): RegExp => new RegExp(`^${format}$`);
 
-const dns1123Label = {
+/** A name rule of apimachinery's: a whole-string regex with its format, a length cap, and its message. */
+interface NameRule {
+  format: string;
+  regexp: RegExp;
+  maxLength: number;
+  message: string;
+  examples: string[];
+}
+
+const dns1123Label: NameRule = {
+  format: dns1123LabelFormat,
   regexp: whole(dns1123LabelFormat),
   maxLength: 63,
   message:
@@ -31,7 +41,8 @@ const dns1123Label = {
     'and end with an alphanumeric character',
   examples: ['my-name', '123-abc'],
 };
-const dns1123Subdomain = {
+const dns1123Subdomain: NameRule = {
+  format: dns1123SubdomainFormat,
   regexp: whole(dns1123SubdomainFormat),
   maxLength: 253,
   message:
@@ -51,22 +62,22 @@ const labelValueMessage =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must " +
   'start and end with an alphanumeric character';
 
+/** A value's errors under a name rule: too long, then not matching, as apimachinery lists them. */
+function nameRuleErrors(rule: NameRule, value: string): string[] {
+  const errors: string[] = [];
+  if (value.length > rule.maxLength) errors.push(maxLenError(rule.maxLength));
+  if (!rule.regexp.test(value)) errors.push(regexError(rule.message, rule.format, ...rule.examples));
+  return errors;
+}
+
 /** IsDNS1123Label: namespace names. */
 export function dns1123LabelErrors(value: string): string[] {
-  const errors: string[] = [];
-  if (value.length > dns1123Label.maxLength) errors.push(maxLenError(dns1123Label.maxLength));
-  if (!dns1123Label.regexp.test(value))
-    errors.push(regexError(dns1123Label.message, dns1123LabelFormat, ...dns1123Label.examples));
-  return errors;
+  return nameRuleErrors(dns1123Label, value);
 }
 
 /** IsDNS1123Subdomain: the names of custom resources such as ProwJobs, and label-key prefixes. */
 export function dns1123SubdomainErrors(value: string): string[] {
-  const errors: string[] = [];
-  if (value.length > dns1123Subdomain.maxLength) errors.push(maxLenError(dns1123Subdomain.maxLength));
-  if (!dns1123Subdomain.regexp.test(value))
-    errors.push(regexError(dns1123Subdomain.message, dns1123SubdomainFormat, ...dns1123Subdomain.examples));
-  return errors;
+  return nameRuleErrors(dns1123Subdomain, value);
 }
 
 /** IsQualifiedName: label keys and (lower-cased) annotation keys, `[prefix/]name`. */
