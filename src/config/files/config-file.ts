@@ -153,10 +153,7 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
   try {
     handle = await fs.open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
-    // A socket cannot be opened (ENXIO): say what it is.
-    const stat = await fs.stat(path).catch(() => undefined);
-    if (stat && !stat.isFile() && !stat.isDirectory()) throw notRegular(path, stat);
-    throw fsFailure('open', path, error);
+    throw openFailure(path, await fs.stat(path).catch(() => undefined), error);
   }
   let bytes: Buffer;
   try {
@@ -171,6 +168,13 @@ export async function readConfigBytes(path: string, options: ReadOptions = {}): 
     await handle.close().catch(() => undefined);
   }
   return options.gzip ? gunzipped(path, bytes, maxBytes) : bytes;
+}
+
+/** Why a file could not be opened; `stat`, the path's if it could be taken. */
+function openFailure(path: string, stat: Stats | undefined, error: unknown): Error {
+  // A socket cannot be opened (ENXIO): say what it is.
+  if (stat && !stat.isFile() && !stat.isDirectory()) return notRegular(path, stat);
+  return fsFailure('open', path, error);
 }
 
 /** What the opened file must be before it is read: a regular file within the size limit. */
@@ -224,8 +228,7 @@ export function readConfigBytesSync(path: string, options: ReadOptions = {}): Bu
     } catch {
       stat = undefined;
     }
-    if (stat && !stat.isFile() && !stat.isDirectory()) throw notRegular(path, stat);
-    throw fsFailure('open', path, error);
+    throw openFailure(path, stat, error);
   }
   let bytes: Buffer;
   try {
